@@ -1,0 +1,171 @@
+import { BadArgument } from "./errors.js";
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  transport: "stdio" | "http";
+  listen: ListenAddress | undefined;
+  /** Path of Podman's API socket. */
+  socket: string;
+  /** Accepted bearer tokens; empty only with --no-auth on loopback. */
+  tokens: string[];
+  noAuth: boolean;
+  /** Default limit for one Podman API request. */
+  podmanTimeoutMs: number;
+}
+
+export type CliAction = { kind: "help" } | { kind: "version" } | { kind: "serve"; config: Config };
+
+/** What config parsing needs from the runtime; injected so the core stays runtime-agnostic. */
+export interface ConfigEnvironment {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  exists(path: string): boolean;
+  readTextFile(path: string): string;
+}
+
+export const USAGE = `mcp-podman: an MCP server for Podman containers (libpod API over the unix socket)
+
+Usage:
+  mcp-podman --stdio [options]                  serve MCP over stdin/stdout
+  mcp-podman --listen HOST:PORT [options]       serve Streamable HTTP MCP at /mcp
+
+Options:
+  --socket unix:///PATH   Podman API socket (default: $CONTAINER_HOST, else
+                          $XDG_RUNTIME_DIR/podman/podman.sock when it exists,
+                          else /run/podman/podman.sock)
+  --token-file FILE       bearer tokens for HTTP, one per line (also: $MCP_PODMAN_TOKEN)
+  --no-auth               serve HTTP without a token (loopback addresses only)
+  --podman-timeout SECS   limit for one Podman API request (default 30)
+  --help, --version
+
+Environment:
+  MCP_PODMAN_TOKEN        a bearer token accepted over HTTP
+  CONTAINER_HOST          Podman's own variable: unix:///PATH of the API socket
+`;
+
+const VALUE_FLAGS = new Set(["--listen", "--socket", "--token-file", "--podman-timeout"]);
+const SWITCHES = new Set(["--stdio", "--no-auth", "--help", "--version"]);
+
+export function parseCli(environment: ConfigEnvironment): CliAction {
+  const flags = readFlags(environment.argv);
+  if (flags.has("--help")) return { kind: "help" };
+  if (flags.has("--version")) return { kind: "version" };
+
+  const stdio = flags.has("--stdio");
+  const listenText = flags.get("--listen");
+  if (stdio === (listenText !== undefined)) {
+    throw new BadArgument("choose one transport: --stdio or --listen HOST:PORT (see --help)");
+  }
+  const listen = listenText === undefined ? undefined : parseListen(listenText);
+  const noAuth = flags.has("--no-auth");
+  const tokens = readTokens(environment, flags.get("--token-file"));
+
+  if (listen) {
+    if (noAuth && !isLoopback(listen.host)) {
+      throw new BadArgument(
+        `--no-auth is only allowed on a loopback address, not ${listen.host}: give a token instead`,
+      );
+    }
+    if (!noAuth && tokens.length === 0) {
+      throw new BadArgument(
+        "HTTP needs a bearer token: set MCP_PODMAN_TOKEN or --token-file FILE (or --no-auth on loopback)",
+      );
+    }
+  }
+
+  return {
+    kind: "serve",
+    config: {
+      transport: stdio ? "stdio" : "http",
+      listen,
+      socket: resolveSocket(flags.get("--socket"), environment),
+      tokens: noAuth ? [] : tokens,
+      noAuth,
+      podmanTimeoutMs: parseSeconds(flags.get("--podman-timeout") ?? "30", "--podman-timeout"),
+    },
+  };
+}
+
+function readFlags(argv: string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (SWITCHES.has(name) && eq < 0) {
+      flags.set(name, "");
+    } else if (VALUE_FLAGS.has(name)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === "") throw new BadArgument(`${name} needs a value`);
+      flags.set(name, value);
+    } else {
+      throw new BadArgument(`unknown argument ${arg} (see --help)`);
+    }
+  }
+  return flags;
+}
+
+export function parseListen(text: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new BadArgument(`--listen expects HOST:PORT such as 127.0.0.1:8080, got "${text}"`);
+  }
+  return { host: (match[1] ?? match[2]) as string, port };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function parseSeconds(text: string, flag: string): number {
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new BadArgument(`${flag} expects a positive number of seconds, got "${text}"`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+function resolveSocket(flag: string | undefined, { env, exists }: ConfigEnvironment): string {
+  if (flag) return socketPathFromUrl(flag, "--socket");
+  if (env.CONTAINER_HOST) return socketPathFromUrl(env.CONTAINER_HOST, "CONTAINER_HOST");
+  const rootless = env.XDG_RUNTIME_DIR && `${env.XDG_RUNTIME_DIR}/podman/podman.sock`;
+  if (rootless && exists(rootless)) return rootless;
+  return "/run/podman/podman.sock";
+}
+
+export function socketPathFromUrl(url: string, source: string): string {
+  if (url.startsWith("unix://")) {
+    const path = url.slice("unix://".length);
+    if (path.startsWith("/")) return path;
+  } else if (url.startsWith("/")) {
+    return url;
+  }
+  throw new BadArgument(
+    `${source} must be a unix socket such as unix:///run/podman/podman.sock, got "${url}"`,
+  );
+}
+
+function readTokens(environment: ConfigEnvironment, tokenFile: string | undefined): string[] {
+  const tokens: string[] = [];
+  const fromEnv = environment.env.MCP_PODMAN_TOKEN?.trim();
+  if (fromEnv) tokens.push(fromEnv);
+  if (tokenFile) {
+    let text: string;
+    try {
+      text = environment.readTextFile(tokenFile);
+    } catch (error) {
+      throw new BadArgument(`cannot read --token-file ${tokenFile}: ${(error as Error).message}`);
+    }
+    for (const line of text.split("\n")) {
+      const token = line.trim().split(/\s+/)[0];
+      if (token && !token.startsWith("#")) tokens.push(token);
+    }
+    if (tokens.length === 0) throw new BadArgument(`--token-file ${tokenFile} holds no token`);
+  }
+  return tokens;
+}

@@ -1,0 +1,108 @@
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { Hono, type Context } from "hono";
+import { BearerTokens } from "./auth.js";
+import { isLoopback, type Config } from "./config.js";
+
+export interface HttpAppDependencies {
+  config: Config;
+  /** A fresh MCP server for a new session. */
+  createServer(): Server;
+}
+
+interface Session {
+  server: Server;
+  transport: WebStandardStreamableHTTPServerTransport;
+}
+
+/** The Hono app: Streamable HTTP MCP at /mcp (bearer-protected) and /healthz. */
+export function createHttpApp({ config, createServer }: HttpAppDependencies) {
+  const app = new Hono();
+  const sessions = new Map<string, Session>();
+  const tokens = new BearerTokens(config.tokens);
+  const loopbackOnly = config.listen !== undefined && isLoopback(config.listen.host);
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  app.use("/mcp", async (c, next) => {
+    if (loopbackOnly && !fromLoopbackSite(c.req.header("host"), c.req.header("origin"))) {
+      return jsonRpcError(c, 403, -32000, "Forbidden: Host or Origin is not a loopback address");
+    }
+    if (!config.noAuth && !(await tokens.accepts(c.req.header("authorization")))) {
+      c.header("WWW-Authenticate", 'Bearer realm="mcp-podman"');
+      return jsonRpcError(c, 401, -32001, "Unauthorized: a valid bearer token is required");
+    }
+    return next();
+  });
+
+  app.all("/mcp", async (c) => {
+    const sessionId = c.req.header("mcp-session-id");
+    if (sessionId) {
+      const session = sessions.get(sessionId);
+      if (!session) return jsonRpcError(c, 404, -32001, "Session not found: initialize a new one");
+      return session.transport.handleRequest(c.req.raw);
+    }
+    if (c.req.method !== "POST") {
+      return jsonRpcError(c, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
+    }
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return jsonRpcError(c, 400, -32700, "Parse error: the body is not valid JSON");
+    }
+    const messages = Array.isArray(body) ? body : [body];
+    if (!messages.some((message) => isInitializeRequest(message))) {
+      return jsonRpcError(c, 400, -32000, "Bad Request: no session; send initialize first");
+    }
+    const session = openSession(createServer(), sessions);
+    await session.server.connect(session.transport);
+    return session.transport.handleRequest(c.req.raw, { parsedBody: body });
+  });
+
+  return {
+    app,
+    async closeSessions() {
+      await Promise.all([...sessions.values()].map((session) => session.server.close()));
+      sessions.clear();
+    },
+  };
+}
+
+function openSession(server: Server, sessions: Map<string, Session>): Session {
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: () => crypto.randomUUID(),
+    onsessioninitialized: (id) => {
+      sessions.set(id, session);
+    },
+    onsessionclosed: (id) => {
+      sessions.delete(id);
+    },
+  });
+  const session: Session = { server, transport };
+  transport.onclose = () => {
+    if (transport.sessionId) sessions.delete(transport.sessionId);
+  };
+  return session;
+}
+
+/** DNS-rebinding guard: a page on another site must not reach a loopback server. */
+function fromLoopbackSite(host: string | undefined, origin: string | undefined): boolean {
+  if (!host || !isLoopback(hostnameOf(`http://${host}`) ?? "")) return false;
+  if (origin === undefined) return true;
+  const originHost = hostnameOf(origin);
+  return originHost !== undefined && isLoopback(originHost);
+}
+
+function hostnameOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.replace(/^\[(.*)\]$/, "$1");
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonRpcError(c: Context, status: 400 | 401 | 403 | 404, code: number, message: string) {
+  return c.json({ jsonrpc: "2.0", error: { code, message }, id: null }, status);
+}

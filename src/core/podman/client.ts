@@ -1,0 +1,203 @@
+import {
+  Cancelled,
+  Conflict,
+  McpPodmanError,
+  NotFound,
+  PodmanRejected,
+  PodmanTimeout,
+  PodmanUnreachable,
+} from "../errors.js";
+
+/**
+ * A fetch bound to Podman's unix socket, supplied by the runtime adapter
+ * (undici with a socketPath on Node, Deno.createHttpClient on Deno).
+ */
+export type SocketFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Podman 4.x and 5.x both serve the v4.0.0 libpod paths. */
+const API_BASE = "http://podman/v4.0.0/libpod";
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  /** JSON-encoded unless it is already a BodyInit such as a tar stream. */
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Overrides the client's default; 0 means no limit (the caller bounds it). */
+  timeoutMs?: number;
+  /** Names the operation in a timeout message: "Creating the container". */
+  what?: string;
+}
+
+export interface PodmanClientOptions {
+  fetch: SocketFetch;
+  /** The socket's path, named in every "unreachable" message. */
+  socket: string;
+  timeoutMs: number;
+}
+
+/** The libpod REST API with its errors turned into the project's typed errors. */
+export class PodmanClient {
+  readonly socket: string;
+  readonly timeoutMs: number;
+  readonly #fetch: SocketFetch;
+
+  constructor(options: PodmanClientOptions) {
+    this.#fetch = options.fetch;
+    this.socket = options.socket;
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  /** Sends a request; 2xx and 304 (not modified) come back, everything else throws. */
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const what = options.what ?? `${method} ${path}`;
+    const signal = combineSignals(options.signal, timeoutMs);
+    let response: Response;
+    try {
+      response = await this.#fetch(API_BASE + path + encodeQuery(options.query), {
+        method,
+        headers: requestHeaders(options.body),
+        body: encodeBody(options.body),
+        signal,
+      });
+    } catch (error) {
+      throw this.translateFailure(error, options.signal, signal, what, timeoutMs);
+    }
+    if (response.ok || response.status === 304) return response;
+    throw await errorFromResponse(response);
+  }
+
+  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.request(method, path, options);
+    const text = await this.readText(response, options, method, path);
+    return (text === "" ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** Reads a body, keeping the timeout and cancellation semantics of the request. */
+  async readText(response: Response, options: RequestOptions, method: string, path: string) {
+    try {
+      return await response.text();
+    } catch (error) {
+      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      throw this.translateFailure(
+        error,
+        options.signal,
+        undefined,
+        options.what ?? `${method} ${path}`,
+        timeoutMs,
+      );
+    }
+  }
+
+  /** Turns a thrown fetch or body-read failure into the error a user can act on. */
+  translateFailure(
+    error: unknown,
+    callerSignal: AbortSignal | undefined,
+    combined: AbortSignal | undefined,
+    what: string,
+    timeoutMs: number,
+  ): Error {
+    if (error instanceof McpPodmanError || error instanceof SyntaxError) return error;
+    if (callerSignal?.aborted) return new Cancelled(`${what} was cancelled`);
+    if (isTimeout(error) || (combined?.aborted ?? false)) {
+      return new PodmanTimeout(what, Math.round(timeoutMs / 1000));
+    }
+    return new PodmanUnreachable(this.socket, describeConnectFailure(error));
+  }
+}
+
+function combineSignals(caller: AbortSignal | undefined, timeoutMs: number) {
+  const signals: AbortSignal[] = [];
+  if (caller) signals.push(caller);
+  if (timeoutMs > 0) signals.push(AbortSignal.timeout(timeoutMs));
+  if (signals.length === 0) return undefined;
+  return signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+}
+
+function encodeQuery(query: Query | undefined): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+function isRawBody(body: unknown): body is BodyInit {
+  return (
+    body instanceof ReadableStream ||
+    body instanceof Uint8Array ||
+    body instanceof ArrayBuffer ||
+    body instanceof Blob
+  );
+}
+
+function requestHeaders(body: unknown): Record<string, string> {
+  if (body === undefined) return {};
+  if (isRawBody(body)) return { "content-type": "application/x-tar" };
+  return { "content-type": "application/json" };
+}
+
+function encodeBody(body: unknown): BodyInit | undefined {
+  if (body === undefined) return undefined;
+  if (isRawBody(body)) return body;
+  return JSON.stringify(body);
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === "TimeoutError" || isTimeout(error.cause));
+}
+
+/** fetch failures hide the socket error in `cause` (undici) or the message (Deno). */
+function describeConnectFailure(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof Error) {
+    const code = (current as { code?: unknown }).code;
+    if (code === "ENOENT") return "the socket does not exist (is the Podman service running?)";
+    if (code === "ECONNREFUSED") return "the socket refused the connection";
+    if (code === "EACCES") return "permission denied on the socket";
+    if (!current.cause) break;
+    current = current.cause;
+  }
+  const message = current instanceof Error ? current.message : String(current);
+  if (/no such file|not found|ENOENT/i.test(message)) {
+    return "the socket does not exist (is the Podman service running?)";
+  }
+  if (/refused/i.test(message)) return "the socket refused the connection";
+  return message;
+}
+
+interface LibpodErrorBody {
+  cause?: string;
+  message?: string;
+  response?: number;
+}
+
+/** Libpod answers errors as `{"cause": ..., "message": ..., "response": CODE}`. */
+export async function errorFromResponse(response: Response): Promise<Error> {
+  const text = await response.text().catch(() => "");
+  let message = text.trim() || `HTTP ${response.status}`;
+  try {
+    const body = JSON.parse(text) as LibpodErrorBody;
+    if (body.message) message = body.message;
+  } catch {
+    // Not JSON: keep the raw text as the message.
+  }
+  return errorForStatus(response.status, message);
+}
+
+export function errorForStatus(status: number, message: string): Error {
+  if (status === 404 || /no such (container|image|pod|volume|network|exec)|image not known/i.test(message)) {
+    return new NotFound(message);
+  }
+  if (
+    status === 409 ||
+    /already in use|state improper|is not running|is paused|already exists/i.test(message)
+  ) {
+    return new Conflict(message);
+  }
+  return new PodmanRejected(message, status);
+}

@@ -1,0 +1,254 @@
+import type { PodmanClient, Query } from "./client.js";
+
+/** The fields of libpod's container list entries that we read (Podman 4.3 and 5.x). */
+export interface ListedContainer {
+  Id: string;
+  Names: string[];
+  Image: string;
+  State: string;
+  Status?: string;
+  Created: string;
+  StartedAt: number;
+  ExitedAt: number;
+  ExitCode: number;
+  Ports: PortMapping[] | null;
+  PodName?: string;
+  Labels: Record<string, string> | null;
+}
+
+export interface PortMapping {
+  host_ip: string;
+  host_port: number;
+  container_port: number;
+  protocol: string;
+  range?: number;
+}
+
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  ImageName: string;
+  State: {
+    Status: string;
+    Running: boolean;
+    ExitCode: number;
+    StartedAt: string;
+    FinishedAt: string;
+  };
+  Config: { Tty?: boolean };
+  NetworkSettings?: {
+    Ports?: Record<string, { HostIp: string; HostPort: string }[] | null>;
+  };
+  [key: string]: unknown;
+}
+
+export interface ListFilters {
+  status?: string;
+  name?: string;
+  label?: string[];
+  ancestor?: string;
+  pod?: string;
+}
+
+const containerPath = (nameOrId: string) => `/containers/${encodeURIComponent(nameOrId)}`;
+
+export function listContainers(
+  podman: PodmanClient,
+  options: { all: boolean; limit?: number; filters?: ListFilters },
+  signal: AbortSignal,
+): Promise<ListedContainer[]> {
+  return podman.json<ListedContainer[]>("GET", "/containers/json", {
+    query: { all: options.all, limit: options.limit, filters: encodeFilters(options.filters) },
+    signal,
+  });
+}
+
+/** libpod filters are a JSON map of name to a list of values. */
+function encodeFilters(filters: ListFilters | undefined): string | undefined {
+  if (!filters) return undefined;
+  const encoded: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    if (values.length > 0) encoded[key] = values;
+  }
+  return Object.keys(encoded).length > 0 ? JSON.stringify(encoded) : undefined;
+}
+
+export async function inspectContainer(
+  podman: PodmanClient,
+  nameOrId: string,
+  signal: AbortSignal,
+): Promise<ContainerInspect> {
+  return podman.json<ContainerInspect>("GET", `${containerPath(nameOrId)}/json`, { signal });
+}
+
+export function createContainer(
+  podman: PodmanClient,
+  spec: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<{ Id: string; Warnings: string[] | null }> {
+  return podman.json("POST", "/containers/create", {
+    body: spec,
+    signal,
+    what: "Creating the container",
+  });
+}
+
+/** 304 from start/stop means the container already was in the wanted state. */
+export type StateChange = "changed" | "unchanged";
+
+export async function startContainer(
+  podman: PodmanClient,
+  nameOrId: string,
+  signal: AbortSignal,
+): Promise<StateChange> {
+  const response = await podman.request("POST", `${containerPath(nameOrId)}/start`, {
+    signal,
+    what: `Starting ${nameOrId}`,
+  });
+  await response.body?.cancel();
+  return response.status === 304 ? "unchanged" : "changed";
+}
+
+/** The request may legitimately take as long as the stop timeout itself. */
+function lifecycleTimeout(podman: PodmanClient, stopTimeoutSeconds: number | undefined) {
+  return podman.timeoutMs + (stopTimeoutSeconds ?? 10) * 1000;
+}
+
+export async function stopContainer(
+  podman: PodmanClient,
+  nameOrId: string,
+  timeoutSeconds: number | undefined,
+  signal: AbortSignal,
+): Promise<StateChange> {
+  const response = await podman.request("POST", `${containerPath(nameOrId)}/stop`, {
+    query: { timeout: timeoutSeconds },
+    signal,
+    timeoutMs: lifecycleTimeout(podman, timeoutSeconds),
+    what: `Stopping ${nameOrId}`,
+  });
+  await response.body?.cancel();
+  return response.status === 304 ? "unchanged" : "changed";
+}
+
+export async function restartContainer(
+  podman: PodmanClient,
+  nameOrId: string,
+  timeoutSeconds: number | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  const response = await podman.request("POST", `${containerPath(nameOrId)}/restart`, {
+    query: { t: timeoutSeconds },
+    signal,
+    timeoutMs: lifecycleTimeout(podman, timeoutSeconds),
+    what: `Restarting ${nameOrId}`,
+  });
+  await response.body?.cancel();
+}
+
+export interface RemoveReport {
+  Id: string;
+  Err?: string;
+}
+
+/** Answers the removed ids; a report carrying an error becomes that error. */
+export async function removeContainer(
+  podman: PodmanClient,
+  nameOrId: string,
+  options: { force: boolean; volumes: boolean; timeoutSeconds?: number },
+  signal: AbortSignal,
+): Promise<RemoveReport[]> {
+  const reports = await podman.json<RemoveReport[] | undefined>("DELETE", containerPath(nameOrId), {
+    query: { force: options.force, v: options.volumes, timeout: options.timeoutSeconds },
+    signal,
+    timeoutMs: lifecycleTimeout(podman, options.timeoutSeconds),
+    what: `Removing ${nameOrId}`,
+  });
+  return reports ?? [];
+}
+
+/** Waits until the container stops and answers its exit code. */
+export async function waitForExit(
+  podman: PodmanClient,
+  nameOrId: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<number> {
+  const code = await podman.json<number>("POST", `${containerPath(nameOrId)}/wait`, {
+    query: { condition: "stopped" },
+    signal,
+    timeoutMs,
+    what: `Waiting for ${nameOrId} to exit`,
+  });
+  return Number(code);
+}
+
+export interface LogQuery extends Query {
+  stdout: boolean;
+  stderr: boolean;
+  tail?: number;
+  since?: string;
+  until?: string;
+  timestamps?: boolean;
+}
+
+/** The raw log stream: multiplexed frames, or plain bytes for a TTY container. */
+export function containerLogs(
+  podman: PodmanClient,
+  nameOrId: string,
+  query: LogQuery,
+  signal: AbortSignal,
+): Promise<Response> {
+  return podman.request("GET", `${containerPath(nameOrId)}/logs`, {
+    query: { ...query, follow: false },
+    signal,
+    what: `Reading the logs of ${nameOrId}`,
+  });
+}
+
+export interface ExecSpec {
+  Cmd: string[];
+  Env?: string[];
+  WorkingDir?: string;
+  User?: string;
+  AttachStdout: true;
+  AttachStderr: true;
+}
+
+export async function createExec(
+  podman: PodmanClient,
+  nameOrId: string,
+  spec: ExecSpec,
+  signal: AbortSignal,
+): Promise<string> {
+  const created = await podman.json<{ Id: string }>("POST", `${containerPath(nameOrId)}/exec`, {
+    body: spec,
+    signal,
+    what: `Creating an exec session in ${nameOrId}`,
+  });
+  return created.Id;
+}
+
+/** Starts an attached exec session; the body streams its output until the command exits. */
+export function startExec(
+  podman: PodmanClient,
+  execId: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Response> {
+  return podman.request("POST", `/exec/${execId}/start`, {
+    body: { Detach: false, Tty: false },
+    signal,
+    timeoutMs,
+    what: "Running the command",
+  });
+}
+
+export function inspectExec(
+  podman: PodmanClient,
+  execId: string,
+  signal: AbortSignal,
+): Promise<{ ExitCode: number | null; Running: boolean }> {
+  return podman.json("GET", `/exec/${execId}/json`, { signal });
+}

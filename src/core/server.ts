@@ -1,0 +1,128 @@
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type CallToolResult,
+  type Tool as ToolListing,
+} from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { McpPodmanError } from "./errors.js";
+import type { PodmanClient } from "./podman/client.js";
+import { decodeJsonStringArguments } from "./tools/json-arguments.js";
+import type { AnyTool, ToolContext } from "./tools/tool.js";
+
+export const SERVER_NAME = "mcp-podman";
+
+/** The tools and their listings, computed once and shared by every session. */
+export class ToolRegistry {
+  readonly #tools = new Map<string, AnyTool>();
+  readonly listings: ToolListing[];
+
+  constructor(tools: AnyTool[]) {
+    for (const tool of tools) this.#tools.set(tool.name, tool);
+    this.listings = tools.map(listTool);
+  }
+
+  get(name: string): AnyTool | undefined {
+    return this.#tools.get(name);
+  }
+}
+
+export interface ServerDependencies {
+  registry: ToolRegistry;
+  podman: PodmanClient;
+  version: string;
+}
+
+/** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
+export function createMcpServer({ registry, podman, version }: ServerDependencies): Server {
+  const server = new Server(
+    { name: SERVER_NAME, version },
+    {
+      capabilities: { tools: {} },
+      instructions:
+        "Manage the Podman containers of this host. Start with podman_ps; prefer the compact " +
+        "answers and bounded logs; use podman_inspect with `fields` to fetch only what you need.",
+    },
+  );
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: registry.listings }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const tool = registry.get(request.params.name);
+    if (!tool) return errorResult(`Unknown tool "${request.params.name}".`);
+    const progressToken = request.params._meta?.progressToken;
+    const ctx: ToolContext = {
+      podman,
+      signal: extra.signal,
+      async progress(message, progress = 0, total) {
+        if (progressToken === undefined) return;
+        await extra.sendNotification({
+          method: "notifications/progress",
+          params: { progressToken, progress, total, message },
+        });
+      },
+    };
+    return callTool(tool, request.params.arguments ?? {}, ctx);
+  });
+  return server;
+}
+
+/** Validation, execution and error mapping for every tool call, in one place. */
+export async function callTool(
+  tool: AnyTool,
+  rawArguments: unknown,
+  ctx: ToolContext,
+): Promise<CallToolResult> {
+  const decoded = decodeJsonStringArguments(tool.input, rawArguments);
+  const parsed = tool.input.safeParse(decoded);
+  if (!parsed.success) return errorResult(describeInvalidArguments(tool.name, parsed.error));
+  try {
+    const result = tool.output.parse(await tool.handle(ctx, parsed.data));
+    return {
+      content: [{ type: "text", text: tool.render(result) }],
+      structuredContent: result,
+    };
+  } catch (error) {
+    return errorResult(describeFailure(error));
+  }
+}
+
+function errorResult(message: string): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: message }] };
+}
+
+function describeInvalidArguments(toolName: string, error: z.ZodError): string {
+  const problems = error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join(".") : "arguments";
+    return `${path}: ${issue.message}`;
+  });
+  return `Invalid arguments for ${toolName}: ${problems.join("; ")}.`;
+}
+
+/** One clear sentence, never a stack trace. */
+function describeFailure(error: unknown): string {
+  if (error instanceof McpPodmanError) return sentence(error.message);
+  if (error instanceof SyntaxError) return sentence(`Podman sent an unreadable answer: ${error.message}`);
+  const message = error instanceof Error ? error.message : String(error);
+  return sentence(`Unexpected failure: ${message}`);
+}
+
+function sentence(text: string): string {
+  const capitalised = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+}
+
+function listTool(tool: AnyTool): ToolListing {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchema(tool.input, "input") as ToolListing["inputSchema"],
+    outputSchema: jsonSchema(tool.output, "output") as ToolListing["outputSchema"],
+    annotations: { title: tool.title, ...tool.annotations },
+  };
+}
+
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+  return rest;
+}

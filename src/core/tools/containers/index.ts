@@ -1,0 +1,18 @@
+import { podmanExec } from "./exec.js";
+import { podmanInspect } from "./inspect.js";
+import { podmanRestart, podmanRm, podmanStart, podmanStop } from "./lifecycle.js";
+import { podmanLogs } from "./logs.js";
+import { podmanPs } from "./ps.js";
+import { podmanRun } from "./run.js";
+
+export default [
+  podmanPs,
+  podmanRun,
+  podmanStart,
+  podmanStop,
+  podmanRestart,
+  podmanRm,
+  podmanLogs,
+  podmanInspect,
+  podmanExec,
+];

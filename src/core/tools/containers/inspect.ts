@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { inspectContainer } from "../../podman/containers.js";
+import { projectFields } from "../projection.js";
+import { defineTool } from "../tool.js";
+import { containerName } from "./lifecycle.js";
+
+export const podmanInspect = defineTool({
+  name: "podman_inspect",
+  title: "Inspect a container",
+  description:
+    "Podman's full inspect document of one container, or only the `fields` you name as dotted " +
+    'paths (e.g. ["State.Status", "Config.Env", "NetworkSettings.Ports", "Mounts"]). ' +
+    "PREFER fields: the full document is several kilobytes.",
+  input: z.object({
+    name: containerName,
+    fields: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Dotted paths to return instead of the whole document, e.g. "State.ExitCode"'),
+  }),
+  output: z.object({
+    id: z.string(),
+    name: z.string(),
+    inspect: z
+      .record(z.string(), z.unknown())
+      .describe("The document, or a map from each requested path to its value"),
+    missing: z.array(z.string()).optional().describe("Requested paths that do not exist"),
+  }),
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, { name, fields }) {
+    const document = await inspectContainer(ctx.podman, name, ctx.signal);
+    if (!fields?.length) return { id: document.Id, name: document.Name, inspect: document };
+    const { values, missing } = projectFields(document, fields);
+    return {
+      id: document.Id,
+      name: document.Name,
+      inspect: values,
+      ...(missing.length ? { missing } : {}),
+    };
+  },
+  render({ inspect, missing }) {
+    const note = missing?.length ? `\n(no such field: ${missing.join(", ")})` : "";
+    return JSON.stringify(inspect) + note;
+  },
+});

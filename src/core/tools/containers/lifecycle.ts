@@ -1,0 +1,122 @@
+import { z } from "zod";
+import { PodmanRejected } from "../../errors.js";
+import {
+  inspectContainer,
+  removeContainer,
+  restartContainer,
+  startContainer,
+  stopContainer,
+} from "../../podman/containers.js";
+import { defineTool, type ToolContext } from "../tool.js";
+import { shortId } from "./summary.js";
+
+export const containerName = z
+  .string()
+  .min(1)
+  .describe("Container name or id (a unique id prefix works too)");
+
+const stopTimeout = z
+  .number()
+  .int()
+  .min(0)
+  .max(3600)
+  .optional()
+  .describe("Seconds to wait for a graceful stop before killing (default: the container's own, usually 10)");
+
+const stateResult = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.string(),
+  changed: z.boolean().describe("false when the container already was in the wanted state"),
+  message: z.string(),
+});
+
+/** Reports where the container ended up, so an agent sees a crash right after start. */
+async function describeState(ctx: ToolContext, nameOrId: string, changed: boolean, verb: string) {
+  const inspected = await inspectContainer(ctx.podman, nameOrId, ctx.signal);
+  const state = inspected.State.Status;
+  const name = inspected.Name;
+  const already = verb === "stopped" ? `stopped (${state})` : state;
+  let message = changed ? `${name} ${verb}; it is ${state}.` : `${name} was already ${already}.`;
+  if (!inspected.State.Running && verb !== "stopped") {
+    message += ` It exited with code ${inspected.State.ExitCode}: read podman_logs for why.`;
+  }
+  return { id: shortId(inspected.Id), name, state, changed, message };
+}
+
+const lifecycleAnnotations = (destructive: boolean, idempotent: boolean) => ({
+  readOnlyHint: false,
+  destructiveHint: destructive,
+  idempotentHint: idempotent,
+  openWorldHint: false,
+});
+
+export const podmanStart = defineTool({
+  name: "podman_start",
+  title: "Start a container",
+  description:
+    "Start a created or stopped container. Starting a running container is not an error. " +
+    "Answers the resulting state; a container that exits at once is reported with its exit code.",
+  input: z.object({ name: containerName }),
+  output: stateResult,
+  annotations: lifecycleAnnotations(false, true),
+  async handle(ctx, { name }) {
+    const change = await startContainer(ctx.podman, name, ctx.signal);
+    return describeState(ctx, name, change === "changed", "started");
+  },
+  render: (result) => result.message,
+});
+
+export const podmanStop = defineTool({
+  name: "podman_stop",
+  title: "Stop a container",
+  description:
+    "Stop a running container (SIGTERM, then SIGKILL after `timeout` seconds). " +
+    "Stopping a stopped container is not an error: the answer says it was already stopped.",
+  input: z.object({ name: containerName, timeout: stopTimeout }),
+  output: stateResult,
+  annotations: lifecycleAnnotations(true, true),
+  async handle(ctx, { name, timeout }) {
+    const change = await stopContainer(ctx.podman, name, timeout, ctx.signal);
+    return describeState(ctx, name, change === "changed", "stopped");
+  },
+  render: (result) => result.message,
+});
+
+export const podmanRestart = defineTool({
+  name: "podman_restart",
+  title: "Restart a container",
+  description:
+    "Stop (gracefully, within `timeout` seconds) and start a container again; starts it if it was stopped.",
+  input: z.object({ name: containerName, timeout: stopTimeout }),
+  output: stateResult,
+  annotations: lifecycleAnnotations(true, false),
+  async handle(ctx, { name, timeout }) {
+    await restartContainer(ctx.podman, name, timeout, ctx.signal);
+    return describeState(ctx, name, true, "restarted");
+  },
+  render: (result) => result.message,
+});
+
+export const podmanRm = defineTool({
+  name: "podman_rm",
+  title: "Remove a container",
+  description:
+    "Remove a container. A running container needs force=true (it is killed first). " +
+    "volumes=true also removes the anonymous volumes it created.",
+  input: z.object({
+    name: containerName,
+    force: z.boolean().default(false).describe("Stop and remove a running container"),
+    volumes: z.boolean().default(false).describe("Also remove its anonymous volumes"),
+  }),
+  output: z.object({ removed: z.array(z.string()).describe("Short ids of removed containers") }),
+  annotations: lifecycleAnnotations(true, true),
+  async handle(ctx, { name, force, volumes }) {
+    const reports = await removeContainer(ctx.podman, name, { force, volumes }, ctx.signal);
+    const failed = reports.find((report) => report.Err);
+    if (failed?.Err) throw new PodmanRejected(`removing ${name} failed: ${failed.Err}`, 500);
+    return { removed: reports.map((report) => shortId(report.Id)) };
+  },
+  render: ({ removed }) =>
+    removed.length ? `Removed ${removed.join(", ")}.` : "Nothing was removed.",
+});

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { listContainers } from "../../podman/containers.js";
+import { defineTool } from "../tool.js";
+import { formatPort, shortId, statusText } from "./summary.js";
+
+const containerSummary = z.object({
+  id: z.string().describe("Short (12 character) container id"),
+  name: z.string(),
+  image: z.string(),
+  state: z.string().describe("created, running, paused, exited, ..."),
+  status: z.string().describe('Human status such as "Up 5 minutes" or "Exited (0) 1 hour ago"'),
+  ports: z.array(z.string()).describe('Published ports as "HOST->CONTAINER/PROTO"'),
+  pod: z.string().optional(),
+  created: z.string().describe("Creation time, RFC 3339"),
+});
+
+export const podmanPs = defineTool({
+  name: "podman_ps",
+  title: "List containers",
+  description:
+    "List containers as a compact table: short id, name, image, state, status, published ports, pod. " +
+    "Running containers only unless all=true. Use filters to narrow the list instead of listing " +
+    "everything; use podman_inspect for the details of one container.",
+  input: z.object({
+    all: z.boolean().default(false).describe("Include stopped and created containers"),
+    filters: z
+      .object({
+        status: z
+          .enum(["created", "running", "paused", "exited", "stopping", "unknown", "configured"])
+          .optional()
+          .describe("Only containers in this state"),
+        name: z.string().optional().describe("Only containers whose name matches (regex)"),
+        label: z
+          .array(z.string())
+          .optional()
+          .describe('Only containers with all these labels: "key" or "key=value"'),
+        ancestor: z.string().optional().describe("Only containers created from this image"),
+        pod: z.string().optional().describe("Only containers in this pod (name or id)"),
+      })
+      .optional(),
+    limit: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Return at most this many of the most recently created containers"),
+  }),
+  output: z.object({
+    containers: z.array(containerSummary),
+    count: z.number().int(),
+  }),
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, args) {
+    const all = args.all || args.filters?.status !== undefined;
+    const listed = await listContainers(
+      ctx.podman,
+      { all, limit: args.limit, filters: args.filters },
+      ctx.signal,
+    );
+    const now = Date.now();
+    const containers = listed.map((c) => ({
+      id: shortId(c.Id),
+      name: c.Names[0] ?? "",
+      image: c.Image,
+      state: c.State,
+      status: statusText(c, now),
+      ports: (c.Ports ?? []).map(formatPort),
+      ...(c.PodName ? { pod: c.PodName } : {}),
+      created: c.Created,
+    }));
+    return { containers, count: containers.length };
+  },
+  render({ containers }) {
+    if (containers.length === 0) return "No containers.";
+    return containers
+      .map((c) => {
+        const ports = c.ports.length ? ` ${c.ports.join(",")}` : "";
+        const pod = c.pod ? ` pod=${c.pod}` : "";
+        return `${c.id} ${c.name} ${c.image} ${c.status}${ports}${pod}`;
+      })
+      .join("\n");
+  },
+});

@@ -1,0 +1,38 @@
+import type { ListedContainer, PortMapping } from "../../podman/containers.js";
+
+export const shortId = (id: string) => id.slice(0, 12);
+
+/** "8080->80/tcp", "127.0.0.1:8080->80/udp", "8000-8002->9000-9002/tcp" */
+export function formatPort(port: PortMapping): string {
+  const span = (start: number) =>
+    port.range && port.range > 1 ? `${start}-${start + port.range - 1}` : `${start}`;
+  const host = port.host_ip && port.host_ip !== "0.0.0.0" ? `${port.host_ip}:` : "";
+  return `${host}${span(port.host_port)}->${span(port.container_port)}/${port.protocol}`;
+}
+
+/** "Up 5 minutes", "Exited (3) 2 hours ago", "Created": what `podman ps` shows. */
+export function statusText(container: ListedContainer, now = Date.now()): string {
+  if (container.Status) return container.Status;
+  const state = container.State;
+  if (state === "running") return `Up ${humanDuration(now - container.StartedAt * 1000)}`;
+  if (state === "exited" || state === "stopped") {
+    const ago = container.ExitedAt > 0 ? ` ${humanDuration(now - container.ExitedAt * 1000)} ago` : "";
+    return `Exited (${container.ExitCode})${ago}`;
+  }
+  return state.charAt(0).toUpperCase() + state.slice(1);
+}
+
+export function humanDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const units: [number, string][] = [
+    [86400, "day"],
+    [3600, "hour"],
+    [60, "minute"],
+    [1, "second"],
+  ];
+  for (const [size, name] of units) {
+    const count = Math.floor(seconds / size);
+    if (count >= 1) return `${count} ${name}${count === 1 ? "" : "s"}`;
+  }
+  return "0 seconds";
+}
