@@ -101,7 +101,8 @@ function describeInvalidArguments(toolName: string, error: z.ZodError): string {
 /** One clear sentence, never a stack trace. */
 function describeFailure(error: unknown): string {
   if (error instanceof McpPodmanError) return sentence(error.message);
-  if (error instanceof SyntaxError) return sentence(`Podman sent an unreadable answer: ${error.message}`);
+  if (error instanceof SyntaxError)
+    return sentence(`Podman sent an unreadable answer: ${error.message}`);
   const message = error instanceof Error ? error.message : String(error);
   return sentence(`Unexpected failure: ${message}`);
 }

@@ -18,7 +18,9 @@ function unixSocketFetch(socketPath: string): SocketFetch {
 }
 
 function log(level: "info" | "error", message: string, fields: Record<string, unknown> = {}) {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`,
+  );
 }
 
 export async function runOnNode(argv: string[]): Promise<void> {
@@ -54,13 +56,15 @@ export async function runOnNode(argv: string[]): Promise<void> {
 
   const listen = config.listen!;
   const http = core.createHttpApp();
-  const listener = serve({ fetch: http.app.fetch, hostname: listen.host, port: listen.port }, (info) =>
-    log("info", "serving MCP over HTTP", {
-      url: `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${info.port}/mcp`,
-      socket: config.socket,
-      auth: config.noAuth ? "none" : "bearer",
-      version,
-    }),
+  const listener = serve(
+    { fetch: http.app.fetch, hostname: listen.host, port: listen.port },
+    (info) =>
+      log("info", "serving MCP over HTTP", {
+        url: `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${info.port}/mcp`,
+        socket: config.socket,
+        auth: config.noAuth ? "none" : "bearer",
+        version,
+      }),
   );
   listener.on("error", (error: Error) => {
     log("error", `cannot listen on ${listen.host}:${listen.port}: ${error.message}`);

@@ -190,7 +190,10 @@ export async function errorFromResponse(response: Response): Promise<Error> {
 }
 
 export function errorForStatus(status: number, message: string): Error {
-  if (status === 404 || /no such (container|image|pod|volume|network|exec)|image not known/i.test(message)) {
+  if (
+    status === 404 ||
+    /no such (container|image|pod|volume|network|exec)|image not known/i.test(message)
+  ) {
     return new NotFound(message);
   }
   if (

@@ -28,7 +28,8 @@ export async function pullImage(
   try {
     for await (const value of readJsonLines(response.body)) {
       const report = value as PullReport;
-      if (report.error) throw new PodmanRejected(`pulling ${reference} failed: ${report.error}`, 500);
+      if (report.error)
+        throw new PodmanRejected(`pulling ${reference} failed: ${report.error}`, 500);
       if (report.stream) options.onMessage?.(report.stream.trim());
       if (report.id) id = report.id;
     }

@@ -1,5 +1,7 @@
 /** Reads a stream of newline-separated JSON objects (libpod's pull, push and build progress). */
-export async function* readJsonLines(body: ReadableStream<Uint8Array> | null): AsyncGenerator<unknown> {
+export async function* readJsonLines(
+  body: ReadableStream<Uint8Array> | null,
+): AsyncGenerator<unknown> {
   if (!body) return;
   const decoder = new TextDecoder();
   let pending = "";

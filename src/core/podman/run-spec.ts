@@ -204,7 +204,7 @@ export function parseVolume(volume: string): VolumeSpec {
   let optionsText: string | undefined;
   if (parts.length === 1) {
     dest = parts[0]!;
-  } else if (parts.length === 2 && !parts[1]!.startsWith("/")) {
+  } else if (parts.length === 2 && parts[0]!.startsWith("/") && !parts[1]!.startsWith("/")) {
     [dest, optionsText] = parts as [string, string];
   } else if (parts.length === 2) {
     [source, dest] = parts as [string, string];

@@ -22,7 +22,8 @@ function lookup(value: unknown, segments: string[]): { present: boolean; value?:
   for (const segment of segments) {
     if (Array.isArray(current)) {
       const index = Number(segment);
-      if (!Number.isInteger(index) || index < 0 || index >= current.length) return { present: false };
+      if (!Number.isInteger(index) || index < 0 || index >= current.length)
+        return { present: false };
       current = current[index];
     } else if (typeof current === "object" && current !== null) {
       const record = current as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BadArgument, PodmanTimeout } from "../../errors.js";
+import { PodmanTimeout } from "../../errors.js";
 import { ByteCapture } from "../../podman/bounded-text.js";
 import { createExec, inspectExec, startExec } from "../../podman/containers.js";
 import { decodeLogStream } from "../../podman/log-frames.js";
@@ -23,11 +23,20 @@ export const podmanExec = defineTool({
     "seconds is reported with its output so far and keeps running in the container.",
   input: z.object({
     name: containerName,
-    command: z.array(z.string()).min(1).describe('Command and arguments, e.g. ["ls", "-la", "/app"]'),
+    command: z
+      .array(z.string())
+      .min(1)
+      .describe('Command and arguments, e.g. ["ls", "-la", "/app"]'),
     env: z.record(z.string(), z.string()).optional().describe("Extra environment variables"),
     workdir: z.string().optional().describe("Working directory for the command"),
     user: z.string().optional().describe('User to run as, e.g. "root" or "1000"'),
-    timeout: z.number().int().min(1).max(3600).default(60).describe("Seconds to wait for the command"),
+    timeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe("Seconds to wait for the command"),
     max_bytes: z
       .number()
       .int()
@@ -49,18 +58,12 @@ export const podmanExec = defineTool({
     openWorldHint: true,
   },
   async handle(ctx, args) {
-    let env: string[] | undefined;
-    try {
-      env = args.env ? envToList(args.env) : undefined;
-    } catch (error) {
-      throw new BadArgument((error as Error).message);
-    }
     const execId = await createExec(
       ctx.podman,
       args.name,
       {
         Cmd: args.command,
-        Env: env,
+        Env: args.env ? envToList(args.env) : undefined,
         WorkingDir: args.workdir,
         User: args.user,
         AttachStdout: true,
@@ -111,7 +114,13 @@ async function captureOutput(
     }
     return false;
   } catch (error) {
-    const failure = ctx.podman.translateFailure(error, ctx.signal, undefined, "Running the command", timeoutMs);
+    const failure = ctx.podman.translateFailure(
+      error,
+      ctx.signal,
+      undefined,
+      "Running the command",
+      timeoutMs,
+    );
     if (failure instanceof PodmanTimeout) return true;
     throw failure;
   }

@@ -21,7 +21,9 @@ const stopTimeout = z
   .min(0)
   .max(3600)
   .optional()
-  .describe("Seconds to wait for a graceful stop before killing (default: the container's own, usually 10)");
+  .describe(
+    "Seconds to wait for a graceful stop before killing (default: the container's own, usually 10)",
+  );
 
 const stateResult = z.object({
   id: z.string(),

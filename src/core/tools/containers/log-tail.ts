@@ -12,7 +12,9 @@ export const DEFAULT_GREP_SCAN_LINES = 10_000;
 export const logResult = z.object({
   text: z.string().describe("The log lines, oldest first"),
   lines: z.number().int().describe("Lines returned"),
-  truncated: z.boolean().describe("true when earlier lines were left out to stay within the limits"),
+  truncated: z
+    .boolean()
+    .describe("true when earlier lines were left out to stay within the limits"),
   omitted_lines: z.number().int().describe("Earlier lines left out (max_bytes, or tail with grep)"),
   omitted_bytes: z.number().int().describe("Bytes of those lines"),
   scanned_lines: z.number().int().optional().describe("With grep: how many lines were searched"),

@@ -18,11 +18,15 @@ export const podmanLogs = defineTool({
       .min(-1)
       .refine((n) => n !== 0, { message: "tail must be at least 1, or -1 for the whole log" })
       .default(100)
-      .describe("Number of last lines to return; -1 for the whole log (still bounded by max_bytes)"),
+      .describe(
+        "Number of last lines to return; -1 for the whole log (still bounded by max_bytes)",
+      ),
     since: z
       .string()
       .optional()
-      .describe('Only lines after this time: RFC 3339, a Unix timestamp, or a duration such as "10m"'),
+      .describe(
+        'Only lines after this time: RFC 3339, a Unix timestamp, or a duration such as "10m"',
+      ),
     until: z.string().optional().describe("Only lines before this time (same forms as since)"),
     timestamps: z.boolean().default(false).describe("Prefix each line with its timestamp"),
     stream: z.enum(["stdout", "stderr", "both"]).default("both"),

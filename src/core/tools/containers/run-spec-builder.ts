@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { BadArgument } from "../../errors.js";
 import {
   cpusToQuota,
   normalizeHealthcheckTest,
@@ -7,6 +6,7 @@ import {
   parseMemory,
   parsePortMapping,
   parseVolume,
+  volumesToSpec,
 } from "../../podman/run-spec.js";
 import { DEFAULT_MAX_LOG_BYTES } from "./log-tail.js";
 
@@ -106,41 +106,13 @@ export function buildRunSpec(args: RunArguments): Record<string, unknown> {
   if (args.workdir) spec.work_dir = args.workdir;
   if (args.user) spec.user = args.user;
   if (args.pod) spec.pod = args.pod;
-  if (args.ports?.length) spec.portmappings = args.ports.map((p) => parse(() => parsePortMapping(p)));
-  if (args.volumes?.length) Object.assign(spec, volumeSpec(args.volumes));
+  if (args.ports?.length) spec.portmappings = args.ports.map((p) => parsePortMapping(p));
+  if (args.volumes?.length) Object.assign(spec, volumesToSpec(args.volumes.map(parseVolume)));
   if (args.restart_policy) Object.assign(spec, restartSpec(args.restart_policy));
   if (args.memory || args.cpus) spec.resource_limits = resourceLimits(args);
   if (args.network) Object.assign(spec, networkSpec(args.network));
   if (args.healthcheck) spec.healthconfig = healthConfig(args.healthcheck);
   return spec;
-}
-
-/** The parsers throw plain errors; to the caller they are bad arguments. */
-function parse<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    throw new BadArgument((error as Error).message);
-  }
-}
-
-function volumeSpec(volumes: string[]) {
-  const named: { Name: string; Dest: string; Options: string[] }[] = [];
-  const mounts: { Type: "bind"; Source: string; Destination: string; Options: string[] }[] = [];
-  for (const text of volumes) {
-    const volume = parse(() => parseVolume(text));
-    if (volume.kind === "named") {
-      named.push({ Name: volume.name, Dest: volume.dest, Options: volume.options });
-    } else {
-      mounts.push({
-        Type: "bind",
-        Source: volume.source,
-        Destination: volume.destination,
-        Options: volume.options,
-      });
-    }
-  }
-  return { ...(named.length ? { volumes: named } : {}), ...(mounts.length ? { mounts } : {}) };
 }
 
 function restartSpec(policy: string) {
@@ -150,8 +122,8 @@ function restartSpec(policy: string) {
 
 function resourceLimits(args: RunArguments) {
   const limits: Record<string, unknown> = {};
-  if (args.memory) limits.memory = { limit: parse(() => parseMemory(args.memory as string)) };
-  if (args.cpus) limits.cpu = parse(() => cpusToQuota(args.cpus as number));
+  if (args.memory) limits.memory = { limit: parseMemory(args.memory as string) };
+  if (args.cpus) limits.cpu = cpusToQuota(args.cpus as number);
   return limits;
 }
 
@@ -167,10 +139,9 @@ function networkSpec(network: string) {
 
 function healthConfig(check: NonNullable<RunArguments["healthcheck"]>) {
   const config: Record<string, unknown> = { Test: normalizeHealthcheckTest(check.test) };
-  if (check.interval) config.Interval = parse(() => parseDuration(check.interval as string));
-  if (check.timeout) config.Timeout = parse(() => parseDuration(check.timeout as string));
-  if (check.start_period) config.StartPeriod = parse(() => parseDuration(check.start_period as string));
+  if (check.interval) config.Interval = parseDuration(check.interval as string);
+  if (check.timeout) config.Timeout = parseDuration(check.timeout as string);
+  if (check.start_period) config.StartPeriod = parseDuration(check.start_period as string);
   if (check.retries !== undefined) config.Retries = check.retries;
   return config;
 }
-

@@ -93,9 +93,12 @@ async function createPullingIfMissing(
  * retry with the same name works; the start error is what the caller sees.
  */
 async function discardUnstarted(ctx: ToolContext, id: string) {
-  await removeContainer(ctx.podman, id, { force: true, volumes: true }, AbortSignal.timeout(10_000)).catch(
-    () => undefined,
-  );
+  await removeContainer(
+    ctx.podman,
+    id,
+    { force: true, volumes: true },
+    AbortSignal.timeout(10_000),
+  ).catch(() => undefined);
 }
 
 async function describeRunning(ctx: ToolContext, id: string) {
@@ -148,4 +151,3 @@ async function waitAndCollect(ctx: ToolContext, id: string, args: z.output<typeo
     logs,
   };
 }
-

@@ -16,7 +16,8 @@ export function statusText(container: ListedContainer, now = Date.now()): string
   const state = container.State;
   if (state === "running") return `Up ${humanDuration(now - container.StartedAt * 1000)}`;
   if (state === "exited" || state === "stopped") {
-    const ago = container.ExitedAt > 0 ? ` ${humanDuration(now - container.ExitedAt * 1000)} ago` : "";
+    const ago =
+      container.ExitedAt > 0 ? ` ${humanDuration(now - container.ExitedAt * 1000)} ago` : "";
     return `Exited (${container.ExitCode})${ago}`;
   }
   return state.charAt(0).toUpperCase() + state.slice(1);

@@ -1,0 +1,54 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+const script = join(import.meta.dirname, "..", "env", "podman-test-env.sh");
+const bundle = join(import.meta.dirname, "..", "..", "dist", "mcp-podman.js");
+
+export interface PodmanTestEnv {
+  PODMAN_TEST_ROOT: string;
+  PODMAN_TEST_SOCKET: string;
+  PODMAN_TEST_IMAGE: string;
+  PODMAN_TEST_REGISTRY: string;
+  PODMAN_TEST_AUTH_REGISTRY: string;
+  PODMAN_TEST_REGISTRY_USER: string;
+  PODMAN_TEST_REGISTRY_PASSWORD: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    podman: PodmanTestEnv;
+  }
+}
+
+/** Brings up one isolated Podman (own store, socket and registries) for the whole run. */
+export default function setup(project: TestProject) {
+  if (!existsSync(bundle)) {
+    throw new Error(`${bundle} is missing: run "npm run build" first (npm test does it)`);
+  }
+  const root = mkdtempSync(join(tmpdir(), "mcp-podman-test-"));
+  try {
+    execFileSync("bash", [script, "up", root], { stdio: ["ignore", "ignore", "inherit"] });
+  } catch {
+    execFileSync("bash", [script, "down", root], { stdio: "inherit" });
+    throw new Error(
+      "Integration tests need a real Podman and could not start one " +
+        `(test/env/podman-test-env.sh up ${root} failed; see its output above).`,
+    );
+  }
+  project.provide("podman", readEnvFile(join(root, "env")));
+  return () => {
+    execFileSync("bash", [script, "down", root], { stdio: "inherit" });
+  };
+}
+
+function readEnvFile(path: string): PodmanTestEnv {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line);
+    if (match) env[match[1] as string] = (match[2] as string).replace(/^'(.*)'$/, "$1");
+  }
+  return env as unknown as PodmanTestEnv;
+}

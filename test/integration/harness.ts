@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { Agent, fetch } from "undici";
+import { expect, inject } from "vitest";
+
+export const bundle = join(import.meta.dirname, "..", "..", "dist", "mcp-podman.js");
+export const testEnv = () => inject("podman");
+export const socketUrl = () => `unix://${testEnv().PODMAN_TEST_SOCKET}`;
+
+/** A unique name per test, so concurrent tests never collide. */
+export const uniqueName = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+
+export type Transport = "stdio" | "http";
+
+export interface Connected {
+  client: Client;
+  close(): Promise<void>;
+}
+
+export async function connect(transport: Transport): Promise<Connected> {
+  if (transport === "stdio") return connectStdio();
+  const server = await startHttpServer(["--no-auth"]);
+  const client = await connectHttp(server.url);
+  return {
+    client,
+    async close() {
+      await client.close();
+      await server.stop();
+    },
+  };
+}
+
+export async function connectStdio(extraArgs: string[] = []): Promise<Connected> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [bundle, "--stdio", "--socket", socketUrl(), ...extraArgs],
+    stderr: "ignore",
+  });
+  const client = new Client({ name: "mcp-podman-tests", version: "1.0.0" });
+  await client.connect(transport);
+  return { client, close: () => client.close() };
+}
+
+export async function connectHttp(url: string, token?: string): Promise<Client> {
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  const client = new Client({ name: "mcp-podman-tests", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+export interface RunningServer {
+  url: string;
+  process: ChildProcess;
+  stderr: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the bundle listening on a free loopback port; resolves once it serves. */
+export function startHttpServer(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
+  const child = spawn(
+    process.execPath,
+    [bundle, "--listen", "127.0.0.1:0", "--socket", socketUrl(), ...args],
+    { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const stderr: string[] = [];
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stderr! });
+    lines.on("line", (line) => {
+      stderr.push(line);
+      const url = /"url":"([^"]+)"/.exec(line)?.[1];
+      if (url) resolve({ url, process: child, stderr, stop });
+    });
+    child.once("exit", (code) =>
+      reject(new Error(`server exited with ${code} before listening:\n${stderr.join("\n")}`)),
+    );
+  });
+}
+
+/** Runs a child to completion and answers its exit code and stderr. */
+export function runBundle(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [bundle, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export async function call(client: Client, name: string, args: Record<string, unknown> = {}) {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+/** Calls a tool that must succeed and answers its structured result. */
+export async function callOk<T = Record<string, unknown>>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<T & { text: string }> {
+  const result = await call(client, name, args);
+  const text = textOf(result);
+  expect(result.isError, `${name} failed: ${text}`).toBeFalsy();
+  return { ...(result.structuredContent as T), text };
+}
+
+/** Calls a tool that must fail and answers its one-sentence message. */
+export async function callError(client: Client, name: string, args: Record<string, unknown>) {
+  const result = await call(client, name, args);
+  const text = textOf(result);
+  expect(result.isError, `${name} should have failed but said: ${text}`).toBe(true);
+  expect(text).not.toMatch(/\n\s+at /);
+  return text;
+}
+
+export const textOf = (result: CallToolResult) =>
+  result.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+
+/**
+ * Direct access to the isolated Podman for assertions and cleanup, never
+ * through the server under test.
+ */
+export class PodmanDirect {
+  readonly #dispatcher = new Agent({ connect: { socketPath: testEnv().PODMAN_TEST_SOCKET } });
+  readonly #created = new Set<string>();
+
+  async request(method: string, path: string, body?: unknown) {
+    const response = await fetch(`http://podman/v4.0.0/libpod${path}`, {
+      method,
+      dispatcher: this.#dispatcher,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Registers a container (name or id) to remove after the tests, whatever happens. */
+  track(nameOrId: string) {
+    this.#created.add(nameOrId);
+    return nameOrId;
+  }
+
+  async exists(nameOrId: string) {
+    return (
+      (await this.request("GET", `/containers/${encodeURIComponent(nameOrId)}/exists`)).status ===
+      204
+    );
+  }
+
+  async state(nameOrId: string): Promise<string> {
+    const { body } = await this.request("GET", `/containers/${encodeURIComponent(nameOrId)}/json`);
+    return body.State.Status;
+  }
+
+  async cleanup() {
+    for (const nameOrId of this.#created) {
+      await this.request(
+        "DELETE",
+        `/containers/${encodeURIComponent(nameOrId)}?force=true&v=true&timeout=0`,
+      );
+    }
+    this.#created.clear();
+    await this.#dispatcher.close();
+  }
+}
