@@ -12,8 +12,9 @@ PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin   # runc lives in /usr/sbin, often no
 
 readonly TEST_IMAGE=localhost/mcp-podman-test/busybox:latest
 readonly REGISTRY_USER=testuser
-readonly APT_PACKAGES=(podman runc conmon netavark aardvark-dns catatonit iptables
+readonly APT_PACKAGES=(podman runc conmon netavark aardvark-dns catatonit iptables iproute2 procps
   busybox-static docker-registry apache2-utils curl)
+readonly NETAVARK=/usr/lib/podman/netavark
 readonly APPLETS=(sh ls cat echo sleep env httpd wget seq head tail yes grep printf
   true false id hostname nc)
 # Shared between concurrent envs: which default-network index each env holds.
@@ -58,9 +59,10 @@ busybox_is_static() {
 
 missing_tools() {
   local tool
-  for tool in podman runc conmon docker-registry htpasswd curl; do
+  for tool in podman runc conmon iptables ip pgrep docker-registry htpasswd curl; do
     command -v "$tool" >/dev/null || echo "$tool"
   done
+  [[ -x $NETAVARK ]] || echo netavark
   busybox_is_static || echo "busybox(static)"
 }
 
@@ -177,6 +179,8 @@ lock_type = "file"
 image_copy_tmp_dir = "$DIR/tmp"
 
 [network]
+# The default network below is written in netavark's format (podman 4 falls back to CNI without it).
+network_backend = "netavark"
 default_network = "pte$n"
 default_subnet_pools = [{"base" = "10.$n.0.0/16", "size" = 24}]
 EOF
@@ -254,8 +258,8 @@ EOF
 
 # Prints the address the registry listens on; retries on another port if it died (port taken meanwhile).
 start_registry() {
-  local name=$1 want=$2 try addr pid
-  for try in 1 2 3; do
+  local name=$1 want=$2 addr pid _
+  for _ in 1 2 3; do
     addr=127.0.0.1:$(free_port)
     write_registry_config "$name" "$addr"
     start_daemon "$name" /usr/bin/docker-registry serve "$DIR/$name.yml"
@@ -321,7 +325,7 @@ cmd_up() {
   start_podman_service
   build_test_image
 
-  password=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
+  password=$(random_hex 12)
   htpasswd -B -b -c "$DIR/htpasswd" "$REGISTRY_USER" "$password" 2>/dev/null
   registry=$(start_registry registry 200)
   auth_registry=$(start_registry registry-auth 401)
@@ -341,10 +345,83 @@ unmount_leftovers() {
 kill_leftovers() {
   local pid comm
   for pid in $(pgrep -f -- "$DIR/" || true); do
+    is_ours "$pid" || continue
     comm=$(cat /proc/"$pid"/comm 2>/dev/null) || continue
     case $comm in
       conmon | podman | docker-registry | aardvark-dns) kill -KILL "$pid" 2>/dev/null || true ;;
     esac
+  done
+}
+
+# Safety net for containers that podman could not remove (e.g. its state was lost): kill them via
+# runc, then drop their netns, bridges and firewall rules, which are all recognisable as this env's.
+purge_orphans() {
+  local n id bundle orphans=()
+  while read -r id bundle; do
+    [[ "$bundle" == "$DIR/"* ]] || continue
+    log "removing orphaned container $id"
+    orphans+=("$id")
+    runc kill "$id" KILL 2>/dev/null || true
+    { grep -o '/run/netns/[A-Za-z0-9-]*' "$bundle/config.json" 2>/dev/null || true; } |
+      while read -r netns; do ip netns delete "${netns##*/}" 2>/dev/null || true; done
+  done < <(runc list 2>/dev/null | awk 'NR > 1 {print $1, $4}')
+  for id in "${orphans[@]}"; do
+    # Fails with EBUSY until the killed processes are reaped (PID 1 here reaps lazily).
+    wait_for "runc delete $id" 10 runc delete -f "$id" 2>/dev/null || true
+  done
+
+  n=$(cat "$DIR/net-index" 2>/dev/null) || return 0
+  delete_bridges "$n"
+  delete_firewall_rules "$n" "${orphans[@]}"
+}
+
+delete_bridges() {
+  local n=$1 bridge
+  { sed -n 's/.*"network_interface": "\([^"]*\)".*/\1/p' "$DIR"/networks/*.json 2>/dev/null || true; } |
+    while read -r bridge; do
+      if [[ "$(ip -4 addr show dev "$bridge" 2>/dev/null)" == *"inet 10.$n."* ]]; then
+        ip link delete "$bridge" 2>/dev/null || true
+      fi
+    done
+}
+
+# netavark's rules for this env mention its subnets (10.N.x.0/24), its default network's name or
+# its containers' ids. Its per-network chains are named after a hash of the network name, which
+# another env may share (same network name): drop a chain only once nothing jumps to it any more.
+delete_firewall_rules() {
+  local n=$1 table rules ours chains chain dn_chain pattern
+  shift
+  command -v iptables >/dev/null || return 0
+  pattern="[^0-9]10\.$n\.|name: pte$n "
+  (($# == 0)) || pattern+=$(printf '|id: %s' "$@")
+  for table in nat filter; do
+    rules=$(iptables -w -t "$table" -S 2>/dev/null || true)
+    ours=$(grep -E -- "$pattern" <<<"$rules" || true)
+    if [[ $table == nat ]]; then
+      chains=$(sed -n "s|^-A POSTROUTING -s 10\.$n\.[0-9]*\.0/24 -j \(NETAVARK-[0-9A-F]*\)\$|\1|p" <<<"$ours")
+      ours+=$'\n'$(published_port_rules "$rules" <<<"$ours")
+    fi
+    sort -u <<<"$ours" | sed -n 's/^-A /-D /p' |
+      while read -r rule; do xargs iptables -w -t "$table" <<<"$rule" 2>/dev/null || true; done
+  done
+  rules=$(iptables -w -t nat -S 2>/dev/null || true)
+  for chain in $chains; do
+    dn_chain=NETAVARK-DN-${chain#NETAVARK-}
+    [[ "$rules" =~ -j\ ($chain|$dn_chain)($|[[:space:]]) ]] && continue
+    iptables -w -t nat -F "$chain" 2>/dev/null || true
+    iptables -w -t nat -F "$dn_chain" 2>/dev/null || true
+    iptables -w -t nat -X "$chain" 2>/dev/null || true
+    iptables -w -t nat -X "$dn_chain" 2>/dev/null || true
+  done
+}
+
+# Rules of a published port in a (maybe shared) DN chain name only the port: find them through
+# the HOSTPORT-DNAT rule (stdin, one of ours) that jumps to that chain for that port.
+published_port_rules() {
+  local all_rules=$1 rule
+  while read -r rule; do
+    [[ "$rule" =~ ^-A\ NETAVARK-HOSTPORT-DNAT\ .*--dport\ ([0-9]+)\ .*-j\ (NETAVARK-DN-[0-9A-F]+)$ ]] || continue
+    grep -E -- "^-A ${BASH_REMATCH[2]} .*--dport ${BASH_REMATCH[1]}( |\$)" <<<"$all_rules" || true
   done
 }
 
@@ -358,6 +435,7 @@ cmd_down() {
     podman_local pod rm -af -t 0 >/dev/null 2>&1 || true
   fi
   kill_leftovers
+  if command -v runc >/dev/null; then purge_orphans; fi
   unmount_leftovers
   release_net_index
   rm -rf "$DIR"

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,7 +99,7 @@ describe.each<Transport>(["stdio", "http"])("containers over %s", (transport) =>
     );
     expect(ps.containers).toHaveLength(1);
     expect(ps.containers[0]).toMatchObject({ name, state: "running" });
-    expect(ps.text).toContain(`${port}->80/tcp`);
+    expect(ps.rendered).toContain(`${port}->80/tcp`);
 
     const inspect = await callOk<{ inspect: Record<string, unknown> }>(client, "podman_inspect", {
       name,
@@ -140,7 +140,11 @@ describe.each<Transport>(["stdio", "http"])("containers over %s", (transport) =>
     expect(refused).toMatch(/running|force/i);
     expect(await podman.exists(name)).toBe(true);
 
-    const removed = await callOk<{ removed: string[] }>(client, "podman_rm", { name, force: true });
+    const removed = await callOk<{ removed: string[] }>(client, "podman_rm", {
+      name,
+      force: true,
+      timeout: 0,
+    });
     expect(removed.removed).toEqual([run.id]);
     expect(await podman.exists(name)).toBe(false);
   });
@@ -190,6 +194,7 @@ describe.each<Transport>(["stdio", "http"])("containers over %s", (transport) =>
     const volume = uniqueName("vol");
     const hostDir = mkdtempSync(join(tmpdir(), "mcp-podman-bind-"));
     writeFileSync(join(hostDir, "greeting"), "hello from the host\n");
+    chmodSync(hostDir, 0o755); // the container runs as uid 1234
     try {
       const run = await callOk<RunResult>(client, "podman_run", {
         image: image(),
@@ -200,13 +205,13 @@ describe.each<Transport>(["stdio", "http"])("containers over %s", (transport) =>
         memory: "64m",
         cpus: 0.5,
         user: "1234",
-        workdir: "/tmp",
+        workdir: "/bin",
         restart_policy: "on-failure:2",
         healthcheck: { test: ["CMD", "true"], interval: "30s", retries: 2, timeout: "3s" },
         detach: false,
       });
       expect(run.exit_code).toBe(0);
-      expect(run.logs?.text).toBe(["hello from the host", "hi there", "/tmp", "1234"].join("\n"));
+      expect(run.logs?.text).toBe(["hello from the host", "hi there", "/bin", "1234"].join("\n"));
 
       const inspect = await callOk<{ inspect: Record<string, unknown> }>(client, "podman_inspect", {
         name,
@@ -227,7 +232,7 @@ describe.each<Transport>(["stdio", "http"])("containers over %s", (transport) =>
         MaximumRetryCount: 2,
       });
       expect(inspect.inspect["Config.User"]).toBe("1234");
-      expect(inspect.inspect["Config.WorkingDir"]).toBe("/tmp");
+      expect(inspect.inspect["Config.WorkingDir"]).toBe("/bin");
       expect(inspect.inspect["Config.Healthcheck.Test"]).toEqual(["CMD", "true"]);
       const mounts = inspect.inspect.Mounts as {
         Type: string;

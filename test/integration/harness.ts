@@ -111,16 +111,16 @@ export async function call(client: Client, name: string, args: Record<string, un
   return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 
-/** Calls a tool that must succeed and answers its structured result. */
+/** Calls a tool that must succeed: its structured result, plus the text rendering as `rendered`. */
 export async function callOk<T = Record<string, unknown>>(
   client: Client,
   name: string,
   args: Record<string, unknown> = {},
-): Promise<T & { text: string }> {
+): Promise<T & { rendered: string }> {
   const result = await call(client, name, args);
-  const text = textOf(result);
-  expect(result.isError, `${name} failed: ${text}`).toBeFalsy();
-  return { ...(result.structuredContent as T), text };
+  const rendered = textOf(result);
+  expect(result.isError, `${name} failed: ${rendered}`).toBeFalsy();
+  return { ...(result.structuredContent as T), rendered };
 }
 
 /** Calls a tool that must fail and answers its one-sentence message. */

@@ -104,17 +104,24 @@ export const podmanRm = defineTool({
   name: "podman_rm",
   title: "Remove a container",
   description:
-    "Remove a container. A running container needs force=true (it is killed first). " +
+    "Remove a container. A running container needs force=true (it is stopped first, killed " +
+    "after `timeout` seconds). " +
     "volumes=true also removes the anonymous volumes it created.",
   input: z.object({
     name: containerName,
     force: z.boolean().default(false).describe("Stop and remove a running container"),
     volumes: z.boolean().default(false).describe("Also remove its anonymous volumes"),
+    timeout: stopTimeout,
   }),
   output: z.object({ removed: z.array(z.string()).describe("Short ids of removed containers") }),
   annotations: lifecycleAnnotations(true, true),
-  async handle(ctx, { name, force, volumes }) {
-    const reports = await removeContainer(ctx.podman, name, { force, volumes }, ctx.signal);
+  async handle(ctx, { name, force, volumes, timeout }) {
+    const reports = await removeContainer(
+      ctx.podman,
+      name,
+      { force, volumes, timeoutSeconds: timeout },
+      ctx.signal,
+    );
     const failed = reports.find((report) => report.Err);
     if (failed?.Err) throw new PodmanRejected(`removing ${name} failed: ${failed.Err}`, 500);
     return { removed: reports.map((report) => shortId(report.Id)) };

@@ -105,7 +105,9 @@ function compilePattern(source: string): RegExp {
   try {
     return new RegExp(source);
   } catch (error) {
-    throw new BadArgument(`grep is not a valid regular expression: ${(error as Error).message}`);
+    throw new BadArgument(
+      `The grep argument is not a valid regular expression: ${(error as Error).message}`,
+    );
   }
 }
 
