@@ -9,7 +9,7 @@ import { z } from "zod";
 import { McpPodmanError } from "./errors.js";
 import type { PodmanClient } from "./podman/client.js";
 import { decodeJsonStringArguments } from "./tools/json-arguments.js";
-import type { AnyTool, ToolContext } from "./tools/tool.js";
+import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
 
 export const SERVER_NAME = "mcp-podman";
 
@@ -31,11 +31,12 @@ export class ToolRegistry {
 export interface ServerDependencies {
   registry: ToolRegistry;
   podman: PodmanClient;
+  files: HostFiles;
   version: string;
 }
 
 /** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
-export function createMcpServer({ registry, podman, version }: ServerDependencies): Server {
+export function createMcpServer({ registry, podman, files, version }: ServerDependencies): Server {
   const server = new Server(
     { name: SERVER_NAME, version },
     {
@@ -52,6 +53,7 @@ export function createMcpServer({ registry, podman, version }: ServerDependencie
     const progressToken = request.params._meta?.progressToken;
     const ctx: ToolContext = {
       podman,
+      files,
       signal: extra.signal,
       async progress(message, progress = 0, total) {
         if (progressToken === undefined) return;

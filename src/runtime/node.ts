@@ -6,6 +6,7 @@ import { createMcpPodman } from "../core/app.js";
 import { USAGE, parseCli } from "../core/config.js";
 import { McpPodmanError } from "../core/errors.js";
 import type { SocketFetch } from "../core/podman/client.js";
+import { nodeHostFiles } from "./node-files.js";
 
 declare const MCP_PODMAN_VERSION: string;
 const version = typeof MCP_PODMAN_VERSION === "string" ? MCP_PODMAN_VERSION : "dev";
@@ -41,7 +42,11 @@ export async function runOnNode(argv: string[]): Promise<void> {
   if (action.kind === "version") return void process.stdout.write(`${version}\n`);
 
   const { config } = action;
-  const core = createMcpPodman(config, unixSocketFetch(config.socket), version);
+  const core = createMcpPodman(
+    config,
+    { socketFetch: unixSocketFetch(config.socket), files: nodeHostFiles },
+    version,
+  );
 
   if (config.transport === "stdio") {
     const server = core.createServer();

@@ -28,6 +28,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Names the operation in a timeout message: "Creating the container". */
   what?: string;
+  /** Extra headers, such as X-Registry-Auth. */
+  headers?: Record<string, string>;
 }
 
 export interface PodmanClientOptions {
@@ -58,7 +60,7 @@ export class PodmanClient {
     try {
       response = await this.#fetch(API_BASE + path + encodeQuery(options.query), {
         method,
-        headers: requestHeaders(options.body),
+        headers: { ...requestHeaders(options.body), ...options.headers },
         body: encodeBody(options.body),
         signal,
       });

@@ -1,9 +1,32 @@
 import type { z } from "zod";
 import type { PodmanClient } from "../podman/client.js";
 
-/** What a handler gets: the Podman client, the call's abort signal and a progress reporter. */
+/** One entry of a host directory tree, as HostFiles.walk yields it. */
+export interface HostEntry {
+  /** Relative to the walked directory, "/"-separated. */
+  path: string;
+  type: "file" | "directory" | "symlink";
+  mode: number;
+  size: number;
+  mtimeMs: number;
+  linkTarget?: string;
+}
+
+/**
+ * Read access to the host's files (build contexts, compose and kube files),
+ * supplied by the runtime adapter. Failures are BadArgument errors naming the path.
+ */
+export interface HostFiles {
+  readFile(path: string): Promise<Uint8Array>;
+  readTextFile(path: string): Promise<string>;
+  /** Every entry under `dir`, parents before children, symlinks not followed. */
+  walk(dir: string): AsyncIterable<HostEntry>;
+}
+
+/** What a handler gets: the Podman client, host files, the call's abort signal and a progress reporter. */
 export interface ToolContext {
   podman: PodmanClient;
+  files: HostFiles;
   signal: AbortSignal;
   progress(message: string, progress?: number, total?: number): Promise<void>;
 }

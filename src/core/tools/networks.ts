@@ -1,0 +1,4 @@
+import type { AnyTool } from "./tool.js";
+
+const tools: AnyTool[] = [];
+export default tools;
