@@ -4,6 +4,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context } from "hono";
 import { BearerTokens } from "./auth.js";
 import { isLoopback, type Config } from "./config.js";
+import { sessionClosed, sessionOpened } from "./telemetry.js";
 
 export interface HttpAppDependencies {
   config: Config;
@@ -71,19 +72,19 @@ export function createHttpApp({ config, createServer }: HttpAppDependencies) {
 }
 
 function openSession(server: Server, sessions: Map<string, Session>): Session {
+  const forget = (id: string | undefined) => {
+    if (id && sessions.delete(id)) sessionClosed();
+  };
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: () => crypto.randomUUID(),
     onsessioninitialized: (id) => {
       sessions.set(id, session);
+      sessionOpened();
     },
-    onsessionclosed: (id) => {
-      sessions.delete(id);
-    },
+    onsessionclosed: forget,
   });
   const session: Session = { server, transport };
-  transport.onclose = () => {
-    if (transport.sessionId) sessions.delete(transport.sessionId);
-  };
+  transport.onclose = () => forget(transport.sessionId);
   return session;
 }
 

@@ -8,6 +8,7 @@ import {
 import { z } from "zod";
 import { McpPodmanError } from "./errors.js";
 import type { PodmanClient } from "./podman/client.js";
+import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
 import { decodeJsonStringArguments } from "./tools/json-arguments.js";
 import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
 
@@ -63,9 +64,26 @@ export function createMcpServer({ registry, podman, files, version }: ServerDepe
         });
       },
     };
-    return callTool(tool, request.params.arguments ?? {}, ctx);
+    const traceparent =
+      request.params._meta?.traceparent ?? extra.requestInfo?.headers?.["traceparent"];
+    return traceToolCall(
+      {
+        tool: tool.name,
+        sessionId: extra.sessionId,
+        requestId: extra.requestId,
+        transport: extra.sessionId ? "tcp" : "pipe",
+        parent: contextFromTraceparent(traceparent),
+      },
+      () => callTool(tool, request.params.arguments ?? {}, ctx),
+    );
   });
   return server;
+}
+
+export interface ToolOutcome {
+  result: CallToolResult;
+  /** Set when the call failed: the error kind, for telemetry. */
+  errorType?: string;
 }
 
 /** Validation, execution and error mapping for every tool call, in one place. */
@@ -73,19 +91,28 @@ export async function callTool(
   tool: AnyTool,
   rawArguments: unknown,
   ctx: ToolContext,
-): Promise<CallToolResult> {
+): Promise<ToolOutcome> {
   const decoded = decodeJsonStringArguments(tool.input, rawArguments);
   const parsed = tool.input.safeParse(decoded);
-  if (!parsed.success) return errorResult(describeInvalidArguments(tool.name, parsed.error));
+  if (!parsed.success) {
+    return failed("invalid_arguments", describeInvalidArguments(tool.name, parsed.error));
+  }
   try {
     const result = tool.output.parse(await tool.handle(ctx, parsed.data));
     return {
-      content: [{ type: "text", text: tool.render(result) }],
-      structuredContent: result,
+      result: {
+        content: [{ type: "text", text: tool.render(result) }],
+        structuredContent: result,
+      },
     };
   } catch (error) {
-    return errorResult(describeFailure(error));
+    const kind = error instanceof McpPodmanError ? error.kind : "_OTHER";
+    return failed(kind, describeFailure(error));
   }
+}
+
+function failed(errorType: string, message: string): ToolOutcome {
+  return { result: errorResult(message), errorType };
 }
 
 function errorResult(message: string): CallToolResult {

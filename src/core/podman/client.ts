@@ -7,6 +7,7 @@ import {
   PodmanTimeout,
   PodmanUnreachable,
 } from "../errors.js";
+import { tracePodmanRequest } from "../telemetry.js";
 
 /**
  * A fetch bound to Podman's unix socket, supplied by the runtime adapter
@@ -58,12 +59,14 @@ export class PodmanClient {
     const signal = combineSignals(options.signal, timeoutMs);
     let response: Response;
     try {
-      response = await this.#fetch(API_BASE + path + encodeQuery(options.query), {
-        method,
-        headers: { ...requestHeaders(options.body), ...options.headers },
-        body: encodeBody(options.body),
-        signal,
-      });
+      response = await tracePodmanRequest(method, path, this.socket, () =>
+        this.#fetch(API_BASE + path + encodeQuery(options.query), {
+          method,
+          headers: { ...requestHeaders(options.body), ...options.headers },
+          body: encodeBody(options.body),
+          signal,
+        }),
+      );
     } catch (error) {
       throw this.translateFailure(error, options.signal, signal, what, timeoutMs);
     }
