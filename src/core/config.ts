@@ -15,6 +15,8 @@ export interface Config {
   noAuth: boolean;
   /** Default limit for one Podman API request. */
   podmanTimeoutMs: number;
+  /** PEM files for HTTPS; both or neither. */
+  tls: { certFile: string; keyFile: string } | undefined;
 }
 
 export type CliAction = { kind: "help" } | { kind: "version" } | { kind: "serve"; config: Config };
@@ -39,6 +41,9 @@ Options:
                           else /run/podman/podman.sock)
   --token-file FILE       bearer tokens for HTTP, one per line (also: $MCP_PODMAN_TOKEN)
   --no-auth               serve HTTP without a token (loopback addresses only)
+  --tls-cert FILE         serve HTTPS with this PEM certificate (chain)
+  --tls-key FILE          and this PEM private key
+  --insecure-http         allow plain HTTP on a non-loopback address
   --podman-timeout SECS   limit for one Podman API request (default 30)
   --help, --version
 
@@ -47,8 +52,15 @@ Environment:
   CONTAINER_HOST          Podman's own variable: unix:///PATH of the API socket
 `;
 
-const VALUE_FLAGS = new Set(["--listen", "--socket", "--token-file", "--podman-timeout"]);
-const SWITCHES = new Set(["--stdio", "--no-auth", "--help", "--version"]);
+const VALUE_FLAGS = new Set([
+  "--listen",
+  "--socket",
+  "--token-file",
+  "--podman-timeout",
+  "--tls-cert",
+  "--tls-key",
+]);
+const SWITCHES = new Set(["--stdio", "--no-auth", "--insecure-http", "--help", "--version"]);
 
 export function parseCli(environment: ConfigEnvironment): CliAction {
   const flags = readFlags(environment.argv);
@@ -63,8 +75,15 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
   const listen = listenText === undefined ? undefined : parseListen(listenText);
   const noAuth = flags.has("--no-auth");
   const tokens = readTokens(environment, flags.get("--token-file"));
+  const tls = readTls(flags);
 
   if (listen) {
+    if (!tls && !isLoopback(listen.host) && !flags.has("--insecure-http")) {
+      throw new BadArgument(
+        `plain HTTP on ${listen.host} would send tokens in clear text: give --tls-cert and --tls-key, ` +
+          "listen on a loopback address, or pass --insecure-http",
+      );
+    }
     if (noAuth && !isLoopback(listen.host)) {
       throw new BadArgument(
         `--no-auth is only allowed on a loopback address, not ${listen.host}: give a token instead`,
@@ -86,8 +105,17 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
       tokens: noAuth ? [] : tokens,
       noAuth,
       podmanTimeoutMs: parseSeconds(flags.get("--podman-timeout") ?? "30", "--podman-timeout"),
+      tls,
     },
   };
+}
+
+function readTls(flags: Map<string, string>): Config["tls"] {
+  const certFile = flags.get("--tls-cert");
+  const keyFile = flags.get("--tls-key");
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new BadArgument("HTTPS needs both --tls-cert and --tls-key");
+  return { certFile, keyFile };
 }
 
 function readFlags(argv: string[]): Map<string, string> {

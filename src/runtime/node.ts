@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import { serve } from "@hono/node-server";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -22,6 +23,15 @@ function log(level: "info" | "error", message: string, fields: Record<string, un
   process.stderr.write(
     `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`,
   );
+}
+
+function readStartupFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    process.stderr.write(`mcp-podman: cannot read ${flag} ${path}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
 }
 
 export async function runOnNode(argv: string[]): Promise<void> {
@@ -61,15 +71,23 @@ export async function runOnNode(argv: string[]): Promise<void> {
 
   const listen = config.listen!;
   const http = core.createHttpApp();
-  const listener = serve(
-    { fetch: http.app.fetch, hostname: listen.host, port: listen.port },
-    (info) =>
-      log("info", "serving MCP over HTTP", {
-        url: `http://${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${info.port}/mcp`,
-        socket: config.socket,
-        auth: config.noAuth ? "none" : "bearer",
-        version,
-      }),
+  const tls = config.tls && {
+    createServer: createHttpsServer,
+    serverOptions: {
+      cert: readStartupFile(config.tls.certFile, "--tls-cert"),
+      key: readStartupFile(config.tls.keyFile, "--tls-key"),
+    },
+  };
+  const scheme = tls ? "https" : "http";
+  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
+  const options = { fetch: http.app.fetch, hostname: listen.host, port: listen.port, ...tls };
+  const listener = serve(options, (info) =>
+    log("info", `serving MCP over ${scheme.toUpperCase()}`, {
+      url: `${scheme}://${host}:${info.port}/mcp`,
+      socket: config.socket,
+      auth: config.noAuth ? "none" : "bearer",
+      version,
+    }),
   );
   listener.on("error", (error: Error) => {
     log("error", `cannot listen on ${listen.host}:${listen.port}: ${error.message}`);

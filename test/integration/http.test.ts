@@ -1,6 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type RunningServer,
@@ -149,5 +153,94 @@ describe("command line", () => {
     const { code, stderr } = await runBundle(["--stdio", "--socket", "tcp://1.2.3.4:80"]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/unix socket/);
+  });
+});
+
+describe("HTTPS", () => {
+  let dir: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "mcp-podman-tls-"));
+    const openssl = (...args: string[]) =>
+      execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=test CA",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+    );
+    openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=localhost",
+      "-keyout",
+      "server.key",
+      "-out",
+      "server.csr",
+    );
+    writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      "san.ext",
+      "-out",
+      "server.pem",
+    );
+    server = await startHttpServer(
+      ["--tls-cert", join(dir, "server.pem"), "--tls-key", join(dir, "server.key")],
+      { MCP_PODMAN_TOKEN: TOKEN },
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves MCP over HTTPS to a client that trusts the CA", async () => {
+    expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    const dispatcher = new Agent({ connect: { ca: readFileSync(join(dir, "ca.pem")) } });
+    const trustingFetch = ((url: string | URL, init?: RequestInit) =>
+      undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+    const transport = new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } },
+      fetch: trustingFetch,
+    });
+    const client = new Client({ name: "tls-test", version: "1" });
+    await client.connect(transport);
+    const ps = await callOk<{ count: number }>(client, "podman_ps", {});
+    expect(typeof ps.count).toBe("number");
+    await client.close();
+    await expect(fetch(server.url, { method: "POST" })).rejects.toThrow();
+  });
+
+  it("refuses plain HTTP on a non-loopback address unless --insecure-http", async () => {
+    const { code, stderr } = await runBundle(["--listen", "0.0.0.0:0", "--socket", socketUrl()], {
+      MCP_PODMAN_TOKEN: TOKEN,
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--tls-cert/);
   });
 });
