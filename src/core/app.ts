@@ -1,5 +1,7 @@
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http.js";
+import { InFlightCalls } from "./in-flight.js";
+import type { Logger } from "./log.js";
 import { PodmanClient, type SocketFetch } from "./podman/client.js";
 import { ToolRegistry, createMcpServer } from "./server.js";
 import { allTools } from "./tools/index.js";
@@ -9,11 +11,13 @@ import type { HostFiles } from "./tools/tool.js";
 export interface RuntimeServices {
   socketFetch: SocketFetch;
   files: HostFiles;
+  logger: Logger;
+  metricsText?: () => Promise<string>;
 }
 
 export function createMcpPodman(
   config: Config,
-  { socketFetch, files }: RuntimeServices,
+  { socketFetch, files, logger, metricsText }: RuntimeServices,
   version: string,
 ) {
   const podman = new PodmanClient({
@@ -22,10 +26,13 @@ export function createMcpPodman(
     timeoutMs: config.podmanTimeoutMs,
   });
   const registry = new ToolRegistry(allTools);
-  const createServer = () => createMcpServer({ registry, podman, files, version });
+  const calls = new InFlightCalls();
+  const createServer = () => createMcpServer({ registry, podman, files, logger, calls, version });
   return {
     podman,
+    calls,
+    logger,
     createServer,
-    createHttpApp: () => createHttpApp({ config, createServer }),
+    createHttpApp: () => createHttpApp({ config, podman, createServer, metricsText }),
   };
 }

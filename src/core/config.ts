@@ -15,9 +15,15 @@ export interface Config {
   noAuth: boolean;
   /** Default limit for one Podman API request. */
   podmanTimeoutMs: number;
+  /** Serve /metrics without a token. */
+  metricsPublic: boolean;
+  logLevel: LogLevel;
   /** PEM files for HTTPS; both or neither. */
   tls: { certFile: string; keyFile: string } | undefined;
 }
+
+export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type CliAction = { kind: "help" } | { kind: "version" } | { kind: "serve"; config: Config };
 
@@ -45,6 +51,8 @@ Options:
   --tls-key FILE          and this PEM private key
   --insecure-http         allow plain HTTP on a non-loopback address
   --podman-timeout SECS   limit for one Podman API request (default 30)
+  --metrics-public        serve /metrics without a token
+  --log-level LEVEL       debug, info, warning or error (default info)
   --help, --version
 
 Environment:
@@ -59,8 +67,16 @@ const VALUE_FLAGS = new Set([
   "--podman-timeout",
   "--tls-cert",
   "--tls-key",
+  "--log-level",
 ]);
-const SWITCHES = new Set(["--stdio", "--no-auth", "--insecure-http", "--help", "--version"]);
+const SWITCHES = new Set([
+  "--stdio",
+  "--no-auth",
+  "--insecure-http",
+  "--metrics-public",
+  "--help",
+  "--version",
+]);
 
 export function parseCli(environment: ConfigEnvironment): CliAction {
   const flags = readFlags(environment.argv);
@@ -106,8 +122,17 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
       noAuth,
       podmanTimeoutMs: parseSeconds(flags.get("--podman-timeout") ?? "30", "--podman-timeout"),
       tls,
+      metricsPublic: flags.has("--metrics-public"),
+      logLevel: parseLogLevel(flags.get("--log-level") ?? "info"),
     },
   };
+}
+
+function parseLogLevel(text: string): LogLevel {
+  const level = LOG_LEVELS.find((known) => known === text);
+  if (!level)
+    throw new BadArgument(`--log-level expects one of ${LOG_LEVELS.join(", ")}, got "${text}"`);
+  return level;
 }
 
 function readTls(flags: Map<string, string>): Config["tls"] {

@@ -2,11 +2,14 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
+  SetLevelRequestSchema,
   type CallToolResult,
   type Tool as ToolListing,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { McpPodmanError } from "./errors.js";
+import type { InFlightCalls } from "./in-flight.js";
+import type { Logger } from "./log.js";
 import type { PodmanClient } from "./podman/client.js";
 import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
 import { decodeJsonStringArguments } from "./tools/json-arguments.js";
@@ -33,20 +36,30 @@ export interface ServerDependencies {
   registry: ToolRegistry;
   podman: PodmanClient;
   files: HostFiles;
+  logger: Logger;
+  calls: InFlightCalls;
   version: string;
 }
 
 /** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
-export function createMcpServer({ registry, podman, files, version }: ServerDependencies): Server {
+export function createMcpServer({
+  registry,
+  podman,
+  files,
+  logger,
+  calls,
+  version,
+}: ServerDependencies): Server {
   const server = new Server(
     { name: SERVER_NAME, version },
     {
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, logging: {} },
       instructions:
         "Manage the Podman containers of this host. Start with podman_ps; prefer the compact " +
         "answers and bounded logs; use podman_inspect with `fields` to fetch only what you need.",
     },
   );
+  forwardLogs(server, logger);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: registry.listings }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = registry.get(request.params.name);
@@ -74,7 +87,19 @@ export function createMcpServer({ registry, podman, files, version }: ServerDepe
         transport: extra.sessionId ? "tcp" : "pipe",
         parent: contextFromTraceparent(traceparent),
       },
-      () => callTool(tool, request.params.arguments ?? {}, ctx),
+      async () => {
+        const started = performance.now();
+        const outcome = await calls.track(() =>
+          callTool(tool, request.params.arguments ?? {}, ctx),
+        );
+        logger.log(outcome.errorType === "_OTHER" ? "warning" : "debug", "tool call", {
+          tool: tool.name,
+          session: extra.sessionId,
+          outcome: outcome.errorType ?? "ok",
+          duration_ms: Math.round(performance.now() - started),
+        });
+        return outcome;
+      },
     );
   });
   return server;
@@ -84,6 +109,44 @@ export interface ToolOutcome {
   result: CallToolResult;
   /** Set when the call failed: the error kind, for telemetry. */
   errorType?: string;
+}
+
+const MCP_LOG_LEVELS = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+];
+
+/**
+ * Sends log records to this session as MCP notifications/message once the
+ * client asked with logging/setLevel: records of this session and records
+ * of the server itself, never those of other sessions.
+ */
+function forwardLogs(server: Server, logger: Logger) {
+  let threshold: number | undefined;
+  let ownSession: string | undefined;
+  server.setRequestHandler(SetLevelRequestSchema, (request, extra) => {
+    threshold = MCP_LOG_LEVELS.indexOf(request.params.level);
+    ownSession = extra.sessionId;
+    return {};
+  });
+  const unsubscribe = logger.subscribe((level, message, fields) => {
+    if (threshold === undefined || MCP_LOG_LEVELS.indexOf(level) < threshold) return;
+    if (fields.session !== undefined && fields.session !== ownSession) return;
+    void server
+      .sendLoggingMessage({ level, logger: SERVER_NAME, data: { message, ...fields } })
+      .catch(() => unsubscribe());
+  });
+  const previousOnClose = server.onclose;
+  server.onclose = () => {
+    unsubscribe();
+    previousOnClose?.();
+  };
 }
 
 /** Validation, execution and error mapping for every tool call, in one place. */

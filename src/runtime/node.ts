@@ -4,13 +4,17 @@ import { serve } from "@hono/node-server";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Agent, fetch as undiciFetch } from "undici";
 import { createMcpPodman } from "../core/app.js";
-import { USAGE, parseCli } from "../core/config.js";
+import { type Config, USAGE, parseCli } from "../core/config.js";
 import { McpPodmanError } from "../core/errors.js";
+import { Logger } from "../core/log.js";
 import type { SocketFetch } from "../core/podman/client.js";
 import { nodeHostFiles } from "./node-files.js";
 
 declare const MCP_PODMAN_VERSION: string;
 const version = typeof MCP_PODMAN_VERSION === "string" ? MCP_PODMAN_VERSION : "dev";
+
+/** How long a shutdown waits for running tool calls before it cuts them off. */
+const SHUTDOWN_DEADLINE_MS = 20_000;
 
 /** undici speaks HTTP over the unix socket; the URL's host is ignored. */
 function unixSocketFetch(socketPath: string): SocketFetch {
@@ -19,25 +23,22 @@ function unixSocketFetch(socketPath: string): SocketFetch {
     undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>;
 }
 
-function log(level: "info" | "error", message: string, fields: Record<string, unknown> = {}) {
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`,
-  );
+function fail(message: string): never {
+  process.stderr.write(`mcp-podman: ${message}\n`);
+  process.exit(2);
 }
 
 function readStartupFile(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    process.stderr.write(`mcp-podman: cannot read ${flag} ${path}: ${(error as Error).message}\n`);
-    process.exit(2);
+    fail(`cannot read ${flag} ${path}: ${(error as Error).message}`);
   }
 }
 
-export async function runOnNode(argv: string[]): Promise<void> {
-  let action;
+function readConfig(argv: string[]) {
   try {
-    action = parseCli({
+    return parseCli({
       argv,
       env: process.env,
       exists: existsSync,
@@ -45,30 +46,76 @@ export async function runOnNode(argv: string[]): Promise<void> {
     });
   } catch (error) {
     if (!(error instanceof McpPodmanError)) throw error;
-    process.stderr.write(`mcp-podman: ${error.message}\n`);
-    process.exit(2);
+    fail(error.message);
   }
+}
+
+/**
+ * The OpenTelemetry SDK is loaded only when something will read it (OTLP
+ * export configured, or /metrics over HTTP): it doubles start-up time and memory.
+ */
+async function loadTelemetry(config: Config) {
+  const otlp = Object.keys(process.env).some((name) => name.startsWith("OTEL_EXPORTER_OTLP_"));
+  if (!otlp && config.transport === "stdio") return undefined;
+  const { startNodeTelemetry } = await import("./node-telemetry.js");
+  return startNodeTelemetry(version);
+}
+
+export async function runOnNode(argv: string[]): Promise<void> {
+  const action = readConfig(argv);
   if (action.kind === "help") return void process.stdout.write(USAGE);
   if (action.kind === "version") return void process.stdout.write(`${version}\n`);
 
   const { config } = action;
+  const logger = new Logger(config.logLevel, (line) => process.stderr.write(`${line}\n`));
+  const telemetry = await loadTelemetry(config);
   const core = createMcpPodman(
     config,
-    { socketFetch: unixSocketFetch(config.socket), files: nodeHostFiles },
+    {
+      socketFetch: unixSocketFetch(config.socket),
+      files: nodeHostFiles,
+      logger,
+      metricsText: telemetry?.metricsText,
+    },
     version,
   );
+
+  let stopping = false;
+  const onSignal = (stop: () => Promise<void>) => (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal, running_calls: core.calls.running });
+    void stop()
+      .then(() => core.calls.idle(SHUTDOWN_DEADLINE_MS))
+      .then(async (drained) => {
+        if (!drained) logger.warning("shutdown deadline passed with calls still running");
+        await telemetry?.shutdown().catch(() => undefined);
+        process.exit(0);
+      });
+  };
 
   if (config.transport === "stdio") {
     const server = core.createServer();
     await server.connect(new StdioServerTransport());
-    log("info", "serving MCP over stdio", { socket: config.socket, version });
-    const stop = () => void server.close().finally(() => process.exit(0));
+    logger.info("serving MCP over stdio", { socket: config.socket, version });
+    const stop = onSignal(async () => {
+      await core.calls.idle(SHUTDOWN_DEADLINE_MS);
+      await server.close();
+    });
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
-    process.stdin.on("end", stop);
+    process.stdin.on("end", () => stop("SIGHUP"));
     return;
   }
+  serveHttp(config, core, logger, onSignal);
+}
 
+function serveHttp(
+  config: Config,
+  core: ReturnType<typeof createMcpPodman>,
+  logger: Logger,
+  onSignal: (stop: () => Promise<void>) => (signal: NodeJS.Signals) => void,
+) {
   const listen = config.listen!;
   const http = core.createHttpApp();
   const tls = config.tls && {
@@ -82,7 +129,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
   const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
   const options = { fetch: http.app.fetch, hostname: listen.host, port: listen.port, ...tls };
   const listener = serve(options, (info) =>
-    log("info", `serving MCP over ${scheme.toUpperCase()}`, {
+    logger.info(`serving MCP over ${scheme.toUpperCase()}`, {
       url: `${scheme}://${host}:${info.port}/mcp`,
       socket: config.socket,
       auth: config.noAuth ? "none" : "bearer",
@@ -90,13 +137,15 @@ export async function runOnNode(argv: string[]): Promise<void> {
     }),
   );
   listener.on("error", (error: Error) => {
-    log("error", `cannot listen on ${listen.host}:${listen.port}: ${error.message}`);
+    logger.error(`cannot listen on ${listen.host}:${listen.port}: ${error.message}`);
     process.exit(1);
   });
-  const stop = () => {
+  const stop = onSignal(async () => {
+    http.drain();
     listener.close();
-    void http.closeSessions().finally(() => process.exit(0));
-  };
+    await core.calls.idle(SHUTDOWN_DEADLINE_MS);
+    await http.closeSessions();
+  });
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }
