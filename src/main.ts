@@ -1,6 +1,13 @@
-import { runOnNode } from "./runtime/node.js";
+// One bundle for every runtime: the entry point picks the adapter, loading only that one.
+const onDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
-runOnNode(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`mcp-podman: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+const start = onDeno
+  ? import("./runtime/deno.js").then(({ runOnDeno }) => runOnDeno())
+  : import("./runtime/node.js").then(({ runOnNode }) => runOnNode(process.argv.slice(2)));
+
+start.catch((error: unknown) => {
+  const message = `mcp-podman: ${error instanceof Error ? error.message : String(error)}\n`;
+  if (onDeno) console.error(message.trimEnd());
+  else process.stderr.write(message);
+  process.exitCode = 1;
 });

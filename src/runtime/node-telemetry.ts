@@ -1,10 +1,10 @@
 import { metrics } from "@opentelemetry/api";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
-import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
+import { prometheusReader } from "./prometheus-metrics.js";
 
 export interface NodeTelemetry {
   /** The Prometheus text exposition of the current metrics. */
@@ -26,9 +26,9 @@ export function startNodeTelemetry(version: string, env = process.env): NodeTele
     "service.name": env.OTEL_SERVICE_NAME ?? "mcp-podman",
     "service.version": version,
   });
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const prometheus = prometheusReader();
   const readers = [
-    prometheus,
+    prometheus.reader,
     ...(otlpConfigured(env, "METRICS")
       ? [
           new PeriodicExportingMetricReader({
@@ -56,12 +56,5 @@ export function startNodeTelemetry(version: string, env = process.env): NodeTele
     shutdown = () => provider.shutdown();
   }
 
-  const serializer = new PrometheusSerializer();
-  return {
-    async metricsText() {
-      const { resourceMetrics } = await prometheus.collect();
-      return serializer.serialize(resourceMetrics);
-    },
-    shutdown,
-  };
+  return { metricsText: prometheus.metricsText, shutdown };
 }

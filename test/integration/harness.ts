@@ -9,6 +9,35 @@ import { Agent, fetch } from "undici";
 import { expect, inject } from "vitest";
 
 export const bundle = join(import.meta.dirname, "..", "..", "dist", "mcp-podman.js");
+const denoBinary = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "deno");
+
+/** Which runtime runs the bundle: the "integration-deno" project sets MCP_PODMAN_TEST_RUNTIME=deno. */
+export const runtime = process.env.MCP_PODMAN_TEST_RUNTIME === "deno" ? "deno" : "node";
+
+/**
+ * The command that runs the bundle with `args` on the runtime under test. On
+ * Deno it uses the narrow permissions the README documents: read, env, and
+ * the Podman socket plus loopback for the network.
+ */
+export function bundleCommand(args: string[]): { command: string; args: string[] } {
+  if (runtime === "node") return { command: process.execPath, args: [bundle, ...args] };
+  const socketFlag = args.indexOf("--socket");
+  const socketUrl = socketFlag >= 0 ? (args[socketFlag + 1] ?? "") : "";
+  const socket = socketUrl.startsWith("unix:///") ? socketUrl.slice("unix://".length) : "";
+  const net = [socket && `unix:${socket}`, "libpod", "127.0.0.1", "0.0.0.0"].filter(Boolean);
+  return {
+    command: denoBinary,
+    args: [
+      "run",
+      "--allow-env",
+      "--allow-read",
+      ...(socket ? [`--allow-write=${socket}`] : []),
+      `--allow-net=${net.join(",")}`,
+      bundle,
+      ...args,
+    ],
+  };
+}
 export const testEnv = () => inject("podman");
 export const socketUrl = () => `unix://${testEnv().PODMAN_TEST_SOCKET}`;
 
@@ -38,8 +67,7 @@ export async function connect(transport: Transport): Promise<Connected> {
 
 export async function connectStdio(extraArgs: string[] = []): Promise<Connected> {
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [bundle, "--stdio", "--socket", socketUrl(), ...extraArgs],
+    ...bundleCommand(["--stdio", "--socket", socketUrl(), ...extraArgs]),
     stderr: "ignore",
   });
   const client = new Client({ name: "mcp-podman-tests", version: "1.0.0" });
@@ -67,11 +95,17 @@ export function startHttpServer(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<RunningServer> {
-  const child = spawn(
-    process.execPath,
-    [bundle, "--listen", "127.0.0.1:0", "--socket", socketUrl(), ...args],
-    { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const socketGiven = args.includes("--socket");
+  const command = bundleCommand([
+    "--listen",
+    "127.0.0.1:0",
+    ...(socketGiven ? [] : ["--socket", socketUrl()]),
+    ...args,
+  ]);
+  const child = spawn(command.command, command.args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const stderr: string[] = [];
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -95,7 +129,8 @@ export function startHttpServer(
 /** Runs a child to completion and answers its exit code and stderr. */
 export function runBundle(args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bundle, ...args], {
+    const command = bundleCommand(args);
+    const child = spawn(command.command, command.args, {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

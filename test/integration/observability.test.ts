@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, connectHttp, runBundle, startHttpServer } from "./harness.js";
+import { type RunningServer, connectHttp, runBundle, runtime, startHttpServer } from "./harness.js";
 
 const TOKEN = "observability-token";
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -92,6 +92,10 @@ describe("observability", () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
       OTEL_BSP_SCHEDULE_DELAY: "100",
       OTEL_METRIC_EXPORT_INTERVAL: "500",
+      // Deno exports through its built-in OpenTelemetry, which it turns on with OTEL_DENO.
+      ...(runtime === "deno"
+        ? { OTEL_DENO: "true", OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }
+        : {}),
     });
   });
   afterAll(async () => {
@@ -142,7 +146,7 @@ describe("observability", () => {
     expect(flatten(inspectChild.attributes)["http.response.status_code"]).toBe(404);
   });
 
-  it("exports and serves metrics: operation duration by tool and outcome, Podman request duration", async () => {
+  it("exports metrics: operation duration by tool and outcome, Podman request duration", async () => {
     const client = await connectHttp(server.url, TOKEN);
     await client.callTool({ name: "podman_ps", arguments: {} });
     await client.close();
@@ -156,17 +160,27 @@ describe("observability", () => {
         "gen_ai.tool.name": "podman_ps",
       }),
     );
+  });
 
-    const unauthorized = await fetch(new URL("/metrics", server.url));
-    expect(unauthorized.status).toBe(401);
-    const scraped = await fetch(new URL("/metrics", server.url), {
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    expect(scraped.status).toBe(200);
-    const text = await scraped.text();
-    expect(text).toContain("mcp_server_operation_duration");
-    expect(text).toMatch(/gen_ai_tool_name="podman_ps"/);
-    expect(checkPrometheusText(text)).toEqual([]);
+  it("serves /metrics in the Prometheus text format, behind the token", async () => {
+    const plain = await startHttpServer([], { MCP_PODMAN_TOKEN: TOKEN });
+    try {
+      const client = await connectHttp(plain.url, TOKEN);
+      await client.callTool({ name: "podman_ps", arguments: {} });
+      await client.close();
+      const unauthorized = await fetch(new URL("/metrics", plain.url));
+      expect(unauthorized.status).toBe(401);
+      const scraped = await fetch(new URL("/metrics", plain.url), {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(scraped.status).toBe(200);
+      const text = await scraped.text();
+      expect(text).toContain("mcp_server_operation_duration");
+      expect(text).toMatch(/gen_ai_tool_name="podman_ps"/);
+      expect(checkPrometheusText(text)).toEqual([]);
+    } finally {
+      await plain.stop();
+    }
   });
 
   it("answers /readyz 200 while Podman answers, 503 with the reason when it does not", async () => {

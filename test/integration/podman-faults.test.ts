@@ -5,14 +5,13 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundle, callError } from "./harness.js";
+import { bundleCommand, callError } from "./harness.js";
 
 async function clientFor(socket: string, extra: string[] = []) {
   const client = new Client({ name: "faults", version: "1" });
   await client.connect(
     new StdioClientTransport({
-      command: process.execPath,
-      args: [bundle, "--stdio", "--socket", `unix://${socket}`, ...extra],
+      ...bundleCommand(["--stdio", "--socket", `unix://${socket}`, ...extra]),
       stderr: "ignore",
     }),
   );

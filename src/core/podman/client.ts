@@ -15,8 +15,14 @@ import { tracePodmanRequest } from "../telemetry.js";
  */
 export type SocketFetch = (url: string, init: RequestInit) => Promise<Response>;
 
-/** Podman 4.x and 5.x both serve the v4.0.0 libpod paths. */
-const API_BASE = "http://podman/v4.0.0/libpod";
+/**
+ * Podman 4.x and 5.x both serve the v4.0.0 libpod paths. The host is "libpod"
+ * on purpose: clients that send the absolute URL as request target (Deno's
+ * unix-socket client does) would otherwise get Docker-compatible answers,
+ * because libpod tells its own requests from compat ones by the third
+ * "/"-separated part of the URL.
+ */
+const API_BASE = "http://libpod/v4.0.0/libpod";
 
 export type Query = Record<string, string | number | boolean | undefined>;
 

@@ -1,0 +1,256 @@
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { createMcpPodman } from "../core/app.js";
+import { type Config, USAGE, parseCli } from "../core/config.js";
+import { BadArgument, McpPodmanError } from "../core/errors.js";
+import { Logger } from "../core/log.js";
+import type { SocketFetch } from "../core/podman/client.js";
+import type { HostEntry, HostFiles } from "../core/tools/tool.js";
+
+/** The slice of the Deno namespace this adapter uses (the project compiles without Deno's types). */
+interface DenoFileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  size: number;
+  mode: number | null;
+  mtime: Date | null;
+}
+interface DenoApi {
+  args: string[];
+  env: { toObject(): Record<string, string> };
+  exit(code: number): never;
+  statSync(path: string): DenoFileInfo;
+  readTextFileSync(path: string): string;
+  readFile(path: string): Promise<Uint8Array>;
+  readTextFile(path: string): Promise<string>;
+  readDir(path: string): AsyncIterable<{ name: string }>;
+  lstat(path: string): Promise<DenoFileInfo>;
+  readLink(path: string): Promise<string>;
+  createHttpClient(options: { proxy: { transport: "unix"; path: string } }): unknown;
+  serve(
+    options: {
+      hostname: string;
+      port: number;
+      cert?: string;
+      key?: string;
+      onListen?(address: { port: number }): void;
+    },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): { shutdown(): Promise<void> };
+  addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
+  stderr: { writeSync(bytes: Uint8Array): number };
+  stdout: { writeSync(bytes: Uint8Array): number };
+}
+declare const Deno: DenoApi;
+
+declare const MCP_PODMAN_VERSION: string;
+const version = typeof MCP_PODMAN_VERSION === "string" ? MCP_PODMAN_VERSION : "dev";
+const SHUTDOWN_DEADLINE_MS = 20_000;
+const encoder = new TextEncoder();
+const writeErr = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+
+function fail(message: string): never {
+  writeErr(`mcp-podman: ${message}\n`);
+  Deno.exit(2);
+}
+
+function unixSocketFetch(path: string): SocketFetch {
+  const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
+  return (url, init) => fetch(url, { ...init, client } as RequestInit);
+}
+
+function unreadable(path: string, error: unknown): BadArgument {
+  const name = (error as Error).name;
+  const reason = name === "NotFound" ? "no such file or directory" : (error as Error).message;
+  return new BadArgument(`cannot read ${path} on the host: ${reason}`);
+}
+
+async function* walk(root: string, relative = ""): AsyncGenerator<HostEntry> {
+  const dir = relative ? `${root}/${relative}` : root;
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+  } catch (error) {
+    throw unreadable(dir, error);
+  }
+  for (const name of names.sort()) {
+    const path = relative ? `${relative}/${name}` : name;
+    const full = `${root}/${path}`;
+    const info = await Deno.lstat(full);
+    const base = {
+      path,
+      mode: (info.mode ?? 0o644) & 0o7777,
+      size: info.size,
+      mtimeMs: info.mtime?.getTime() ?? 0,
+    };
+    if (info.isSymlink) {
+      yield { ...base, type: "symlink", size: 0, linkTarget: await Deno.readLink(full) };
+    } else if (info.isDirectory) {
+      yield { ...base, type: "directory", size: 0 };
+      yield* walk(root, path);
+    } else if (info.isFile) {
+      yield { ...base, type: "file" };
+    }
+  }
+}
+
+const denoHostFiles: HostFiles = {
+  async readFile(path) {
+    try {
+      return await Deno.readFile(path);
+    } catch (error) {
+      throw unreadable(path, error);
+    }
+  },
+  async readTextFile(path) {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw unreadable(path, error);
+    }
+  },
+  async *walk(dir) {
+    let info: DenoFileInfo;
+    try {
+      info = await Deno.lstat(dir);
+    } catch (error) {
+      throw unreadable(dir, error);
+    }
+    if (!info.isDirectory) throw new BadArgument(`${dir} is not a directory`);
+    yield* walk(dir);
+  },
+};
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readConfig() {
+  try {
+    return parseCli({
+      argv: Deno.args,
+      env: Deno.env.toObject(),
+      exists,
+      readTextFile: (path) => Deno.readTextFileSync(path),
+    });
+  } catch (error) {
+    if (!(error instanceof McpPodmanError)) throw error;
+    fail(error.message);
+  }
+}
+
+/**
+ * /metrics over HTTP. With OTEL_DENO=true Deno's own OpenTelemetry owns the
+ * global providers (and exports OTLP itself); otherwise a pull reader is set up.
+ */
+async function startMetrics(config: Config) {
+  if (config.transport !== "http" || Deno.env.toObject().OTEL_DENO === "true") return undefined;
+  const [{ metrics }, { MeterProvider }, { prometheusReader }] = await Promise.all([
+    import("@opentelemetry/api"),
+    import("@opentelemetry/sdk-metrics"),
+    import("./prometheus-metrics.js"),
+  ]);
+  const prometheus = prometheusReader();
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [prometheus.reader] }));
+  return prometheus.metricsText;
+}
+
+/**
+ * Runs the server on Deno. Deno's built-in OpenTelemetry (OTEL_DENO=true)
+ * picks up the core's @opentelemetry/api calls, so no SDK is loaded here.
+ */
+export async function runOnDeno(): Promise<void> {
+  const action = readConfig();
+  if (action.kind === "help") return void Deno.stdout.writeSync(encoder.encode(USAGE));
+  if (action.kind === "version") return void Deno.stdout.writeSync(encoder.encode(`${version}\n`));
+
+  const { config } = action;
+  const logger = new Logger(config.logLevel, (line) => writeErr(`${line}\n`));
+  const core = createMcpPodman(
+    config,
+    {
+      socketFetch: unixSocketFetch(config.socket),
+      files: denoHostFiles,
+      logger,
+      metricsText: await startMetrics(config),
+    },
+    version,
+  );
+
+  let stopping = false;
+  const onSignal = (stop: () => Promise<void>) => () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { running_calls: core.calls.running });
+    void stop()
+      .then(() => core.calls.idle(SHUTDOWN_DEADLINE_MS))
+      .then(() => Deno.exit(0));
+  };
+
+  if (config.transport === "stdio") {
+    const server = core.createServer();
+    await server.connect(new StdioServerTransport());
+    logger.info("serving MCP over stdio", { socket: config.socket, version, runtime: "deno" });
+    const stop = onSignal(async () => {
+      await core.calls.idle(SHUTDOWN_DEADLINE_MS);
+      await server.close();
+    });
+    Deno.addSignalListener("SIGTERM", stop);
+    Deno.addSignalListener("SIGINT", stop);
+    return;
+  }
+  await serveHttp(config, core, logger, onSignal);
+}
+
+async function serveHttp(
+  config: Config,
+  core: ReturnType<typeof createMcpPodman>,
+  logger: Logger,
+  onSignal: (stop: () => Promise<void>) => () => void,
+) {
+  const listen = config.listen!;
+  const http = core.createHttpApp();
+  const tls = config.tls && {
+    cert: readStartupFile(config.tls.certFile, "--tls-cert"),
+    key: readStartupFile(config.tls.keyFile, "--tls-key"),
+  };
+  const scheme = tls ? "https" : "http";
+  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
+  const server = Deno.serve(
+    {
+      hostname: listen.host,
+      port: listen.port,
+      ...tls,
+      onListen: ({ port }) =>
+        logger.info(`serving MCP over ${scheme.toUpperCase()}`, {
+          url: `${scheme}://${host}:${port}/mcp`,
+          socket: config.socket,
+          auth: config.noAuth ? "none" : "bearer",
+          version,
+          runtime: "deno",
+        }),
+    },
+    http.app.fetch,
+  );
+  const stop = onSignal(async () => {
+    http.drain();
+    await core.calls.idle(SHUTDOWN_DEADLINE_MS);
+    await http.closeSessions();
+    await server.shutdown();
+  });
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+}
+
+function readStartupFile(path: string, flag: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    fail(`cannot read ${flag} ${path}: ${(error as Error).message}`);
+  }
+}
