@@ -163,7 +163,7 @@ function readFlags(argv: string[]): Map<string, string> {
 }
 
 export function parseListen(text: string): ListenAddress {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const match = /^(?:\[([^\][]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   const port = Number(match?.[3]);
   if (!match || port > 65535) {
     throw new BadArgument(`--listen expects HOST:PORT such as 127.0.0.1:8080, got "${text}"`);
@@ -206,7 +206,10 @@ export function socketPathFromUrl(url: string, source: string): string {
 function readTokens(environment: ConfigEnvironment, tokenFile: string | undefined): string[] {
   const tokens: string[] = [];
   const fromEnv = environment.env.MCP_PODMAN_TOKEN?.trim();
-  if (fromEnv) tokens.push(fromEnv);
+  if (fromEnv) {
+    if (/\s/.test(fromEnv)) throw new BadArgument("MCP_PODMAN_TOKEN must not contain whitespace");
+    tokens.push(fromEnv);
+  }
   if (tokenFile) {
     let text: string;
     try {
@@ -214,11 +217,12 @@ function readTokens(environment: ConfigEnvironment, tokenFile: string | undefine
     } catch (error) {
       throw new BadArgument(`cannot read --token-file ${tokenFile}: ${(error as Error).message}`);
     }
-    for (const line of text.split("\n")) {
-      const token = line.trim().split(/\s+/)[0];
-      if (token && !token.startsWith("#")) tokens.push(token);
-    }
-    if (tokens.length === 0) throw new BadArgument(`--token-file ${tokenFile} holds no token`);
+    const fromFile = text
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/)[0] ?? "")
+      .filter((token) => token && !token.startsWith("#"));
+    if (fromFile.length === 0) throw new BadArgument(`--token-file ${tokenFile} holds no token`);
+    tokens.push(...fromFile);
   }
   return tokens;
 }

@@ -41,9 +41,10 @@ export class PodmanUnreachable extends McpPodmanError {
 /** No answer in time: Podman may still carry the request out. */
 export class PodmanTimeout extends McpPodmanError {
   readonly kind = "timeout";
-  constructor(what: string, seconds: number) {
+  constructor(what: string, limitMs: number) {
+    const limit = limitMs < 1000 ? `${limitMs}ms` : `${Math.round(limitMs / 1000)}s`;
     super(
-      `${what} got no answer from Podman within ${seconds}s and may have completed: check the state before retrying`,
+      `${what} got no answer from Podman within ${limit} and may have completed: check the state before retrying`,
     );
   }
 }

@@ -161,11 +161,17 @@ export async function callTool(
     return failed("invalid_arguments", describeInvalidArguments(tool.name, parsed.error));
   }
   try {
-    const result = tool.output.parse(await tool.handle(ctx, parsed.data));
+    const checked = tool.output.safeParse(await tool.handle(ctx, parsed.data));
+    if (!checked.success) {
+      return failed(
+        "_OTHER",
+        `Unexpected failure: ${tool.name} produced a result that does not match its output schema (${describeIssues(checked.error)}).`,
+      );
+    }
     return {
       result: {
-        content: [{ type: "text", text: tool.render(result) }],
-        structuredContent: result,
+        content: [{ type: "text", text: tool.render(checked.data) }],
+        structuredContent: checked.data,
       },
     };
   } catch (error) {
@@ -183,11 +189,16 @@ function errorResult(message: string): CallToolResult {
 }
 
 function describeInvalidArguments(toolName: string, error: z.ZodError): string {
-  const problems = error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.join(".") : "arguments";
-    return `${path}: ${issue.message}`;
-  });
-  return `Invalid arguments for ${toolName}: ${problems.join("; ")}.`;
+  return `Invalid arguments for ${toolName}: ${describeIssues(error)}.`;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.length ? issue.path.join(".") : "arguments";
+      return `${path}: ${issue.message.replace(/\.$/, "")}`;
+    })
+    .join("; ");
 }
 
 /** One clear sentence, never a stack trace. */

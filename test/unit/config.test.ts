@@ -332,3 +332,28 @@ describe("parseCli other options", () => {
     expect(serve(["--stdio", "--socket=/tmp/a=b.sock"]).socket).toBe("/tmp/a=b.sock");
   });
 });
+
+describe("token and listen edge cases", () => {
+  const base = { exists: () => false, readTextFile: () => "" };
+
+  it("refuses an empty token file even when MCP_PODMAN_TOKEN is set", () => {
+    expect(() =>
+      parseCli({
+        ...base,
+        argv: ["--listen", "127.0.0.1:1", "--token-file", "/t"],
+        env: { MCP_PODMAN_TOKEN: "x" },
+      }),
+    ).toThrow("--token-file /t holds no token");
+  });
+
+  it("refuses a token with whitespace inside", () => {
+    expect(() =>
+      parseCli({ ...base, argv: ["--listen", "127.0.0.1:1"], env: { MCP_PODMAN_TOKEN: "a b" } }),
+    ).toThrow(/whitespace/);
+  });
+
+  it("refuses unbalanced brackets in --listen", () => {
+    for (const text of ["[]:80", "[foo:80", "foo]:80"])
+      expect(() => parseListen(text)).toThrow(/HOST:PORT/);
+  });
+});

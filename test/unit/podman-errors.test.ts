@@ -295,7 +295,7 @@ describe("PodmanClient failures", () => {
     const error = await rejection(client.request("DELETE", "/containers/web", { timeoutMs: 500 }));
     expect(error).toBeInstanceOf(PodmanTimeout);
     expect(error.message).toBe(
-      "DELETE /containers/web got no answer from Podman within 1s and may have completed: " +
+      "DELETE /containers/web got no answer from Podman within 500ms and may have completed: " +
         "check the state before retrying",
     );
   });

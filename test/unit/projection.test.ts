@@ -100,3 +100,25 @@ describe("projectFields", () => {
     expect(projectFields("text", ["length"])).toEqual({ values: {}, missing: ["length"] });
   });
 });
+
+describe("projectFields edge cases", () => {
+  it("finds keys that hold dots, such as label names", () => {
+    const doc = { Config: { Labels: { "io.podman.compose.project": "demo", io: "short" } } };
+    expect(
+      projectFields(doc, ["Config.Labels.io.podman.compose.project", "Config.Labels.io"]),
+    ).toEqual({
+      values: { "Config.Labels.io.podman.compose.project": "demo", "Config.Labels.io": "short" },
+      missing: [],
+    });
+  });
+
+  it("reports inherited properties and empty segments as missing", () => {
+    const doc = { State: {}, Mounts: [{ Source: "/a" }] };
+    expect(
+      projectFields(doc, ["toString", "State.constructor", "Mounts..Source", "Mounts."]),
+    ).toEqual({
+      values: {},
+      missing: ["toString", "State.constructor", "Mounts..Source", "Mounts."],
+    });
+  });
+});

@@ -163,15 +163,21 @@ describe("buildRunSpec", () => {
     });
   });
 
-  it("normalises the healthcheck test and keeps retries 0", () => {
+  it("normalises the healthcheck test, keeps retries 0 and fills Podman's CLI defaults", () => {
+    const thirtySeconds = 30 * 1e9;
     expect(
       spec({ healthcheck: { test: ["wget -q -O- http://localhost/"], retries: 0 } }).healthconfig,
     ).toEqual({
       Test: ["CMD-SHELL", "wget -q -O- http://localhost/"],
+      Interval: thirtySeconds,
+      Timeout: thirtySeconds,
       Retries: 0,
     });
     expect(spec({ healthcheck: { test: ["true"] } }).healthconfig).toEqual({
       Test: ["CMD", "true"],
+      Interval: thirtySeconds,
+      Timeout: thirtySeconds,
+      Retries: 3,
     });
   });
 

@@ -22,7 +22,7 @@ const failures: Record<string, () => Error> = {
       "/run/podman/podman.sock",
       "the socket does not exist (is the Podman service running?)",
     ),
-  timeout: () => new PodmanTimeout("Creating the container", 30),
+  timeout: () => new PodmanTimeout("Creating the container", 30_000),
   bad_argument: () => new BadArgument('invalid port mapping "http"'),
   cancelled: () => new Cancelled("Pulling busybox was cancelled"),
   unexpected: () => new RangeError("Invalid array length"),

@@ -113,7 +113,7 @@ export class PodmanClient {
     if (error instanceof McpPodmanError || error instanceof SyntaxError) return error;
     if (callerSignal?.aborted) return new Cancelled(`${what} was cancelled`);
     if (isTimeout(error) || (combined?.aborted ?? false)) {
-      return new PodmanTimeout(what, Math.round(timeoutMs / 1000));
+      return new PodmanTimeout(what, timeoutMs);
     }
     return new PodmanUnreachable(this.socket, describeConnectFailure(error));
   }
@@ -165,15 +165,19 @@ function isTimeout(error: unknown): boolean {
 /** fetch failures hide the socket error in `cause` (undici) or the message (Deno). */
 function describeConnectFailure(error: unknown): string {
   let current: unknown = error;
-  while (current instanceof Error) {
-    const code = (current as { code?: unknown }).code;
+  let message = String(error);
+  while (typeof current === "object" && current !== null) {
+    const {
+      code,
+      cause,
+      message: text,
+    } = current as { code?: unknown; cause?: unknown; message?: unknown };
     if (code === "ENOENT") return "the socket does not exist (is the Podman service running?)";
     if (code === "ECONNREFUSED") return "the socket refused the connection";
     if (code === "EACCES") return "permission denied on the socket";
-    if (!current.cause) break;
-    current = current.cause;
+    if (typeof text === "string") message = text;
+    current = cause;
   }
-  const message = current instanceof Error ? current.message : String(current);
   if (/no such file|not found|ENOENT/i.test(message)) {
     return "the socket does not exist (is the Podman service running?)";
   }

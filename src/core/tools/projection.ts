@@ -1,7 +1,9 @@
 /**
  * Picks dotted paths ("State.Status", "Mounts.0.Source") out of an inspect
  * document. Keys match exactly first, then case-insensitively, so "state.status"
- * works as well. Paths that lead nowhere are reported, not silently dropped.
+ * works as well; a key that itself holds dots ("Config.Labels.io.podman.x")
+ * is found by joining the remaining segments. Paths that lead nowhere are
+ * reported, not silently dropped.
  */
 export function projectFields(
   document: unknown,
@@ -18,24 +20,26 @@ export function projectFields(
 }
 
 function lookup(value: unknown, segments: string[]): { present: boolean; value?: unknown } {
-  let current = value;
-  for (const segment of segments) {
-    if (Array.isArray(current)) {
-      const index = Number(segment);
-      if (!Number.isInteger(index) || index < 0 || index >= current.length)
-        return { present: false };
-      current = current[index];
-    } else if (typeof current === "object" && current !== null) {
-      const record = current as Record<string, unknown>;
-      const key =
-        segment in record
-          ? segment
-          : Object.keys(record).find((k) => k.toLowerCase() === segment.toLowerCase());
-      if (key === undefined) return { present: false };
-      current = record[key];
-    } else {
-      return { present: false };
-    }
+  if (segments.length === 0) return { present: true, value };
+  const [segment, ...rest] = segments as [string, ...string[]];
+  if (Array.isArray(value)) {
+    if (!/^\d+$/.test(segment) || Number(segment) >= value.length) return { present: false };
+    return lookup(value[Number(segment)], rest);
   }
-  return { present: true, value: current };
+  if (typeof value !== "object" || value === null) return { present: false };
+  const record = value as Record<string, unknown>;
+  // Longest key first, so a dotted label key wins over a shorter prefix.
+  for (let take = segments.length; take >= 1; take--) {
+    const key = findKey(record, segments.slice(0, take).join("."));
+    if (key === undefined) continue;
+    const found = lookup(record[key], segments.slice(take));
+    if (found.present) return found;
+  }
+  return { present: false };
+}
+
+function findKey(record: Record<string, unknown>, wanted: string): string | undefined {
+  if (Object.hasOwn(record, wanted)) return wanted;
+  const lower = wanted.toLowerCase();
+  return Object.keys(record).find((key) => key.toLowerCase() === lower);
 }

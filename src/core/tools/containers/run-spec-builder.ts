@@ -137,11 +137,14 @@ function networkSpec(network: string) {
   return { netns: { nsmode: "bridge" }, Networks: { [network]: {} } };
 }
 
+/** libpod takes 0 for what the spec leaves out, and a 0s timeout fails every check: use the CLI's defaults. */
 function healthConfig(check: NonNullable<RunArguments["healthcheck"]>) {
-  const config: Record<string, unknown> = { Test: normalizeHealthcheckTest(check.test) };
-  if (check.interval) config.Interval = parseDuration(check.interval as string);
-  if (check.timeout) config.Timeout = parseDuration(check.timeout as string);
-  if (check.start_period) config.StartPeriod = parseDuration(check.start_period as string);
-  if (check.retries !== undefined) config.Retries = check.retries;
+  const config: Record<string, unknown> = {
+    Test: normalizeHealthcheckTest(check.test),
+    Interval: parseDuration(check.interval ?? "30s"),
+    Timeout: parseDuration(check.timeout ?? "30s"),
+    Retries: check.retries ?? 3,
+  };
+  if (check.start_period) config.StartPeriod = parseDuration(check.start_period);
   return config;
 }
