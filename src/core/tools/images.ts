@@ -1,4 +1,14 @@
-import type { AnyTool } from "./tool.js";
+import { podmanBuild } from "./images/build.js";
+import { podmanImagePrune, podmanRmi, podmanTag } from "./images/manage.js";
+import { podmanImages } from "./images/list.js";
+import { podmanPull, podmanPush } from "./images/registry.js";
 
-const tools: AnyTool[] = [];
-export default tools;
+export default [
+  podmanImages,
+  podmanPull,
+  podmanBuild,
+  podmanTag,
+  podmanPush,
+  podmanRmi,
+  podmanImagePrune,
+];

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { listImages } from "../../podman/images.js";
+import { shortId } from "../containers/summary.js";
+import { defineTool } from "../tool.js";
+import { humanSize } from "./size.js";
+
+const imageSummary = z.object({
+  id: z.string().describe("Short (12 character) image id"),
+  tags: z.array(z.string()).describe("Its names (repository:tag); empty for a dangling image"),
+  size: z.string().describe('Human size such as "2.03 MB"'),
+  size_bytes: z.number().int(),
+  created: z.string().describe("Creation time, RFC 3339"),
+  containers: z.number().int().optional().describe("Containers using it, when Podman says"),
+});
+
+export const podmanImages = defineTool({
+  name: "podman_images",
+  title: "List images",
+  description:
+    "List local images as a compact table: short id, tags, size, creation time. Use filters " +
+    "(reference, dangling, label) to narrow the list; all=true adds intermediate build images.",
+  input: z.object({
+    all: z.boolean().default(false).describe("Include intermediate images"),
+    filters: z
+      .object({
+        reference: z
+          .string()
+          .optional()
+          .describe('Only images whose name matches, e.g. "localhost/app" or "*/app:1.*"'),
+        dangling: z.boolean().optional().describe("true: only untagged images; false: only tagged"),
+        label: z
+          .array(z.string())
+          .optional()
+          .describe('Only images with all these labels: "key" or "key=value"'),
+      })
+      .optional(),
+  }),
+  output: z.object({ images: z.array(imageSummary), count: z.number().int() }),
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, args) {
+    const listed = await listImages(ctx.podman, args, ctx.signal);
+    const images = listed.map((image) => ({
+      id: shortId(image.Id),
+      tags: (image.RepoTags ?? []).filter((tag) => tag !== "<none>:<none>"),
+      size: humanSize(image.Size),
+      size_bytes: image.Size,
+      created: new Date(image.Created * 1000).toISOString(),
+      ...(image.Containers !== undefined ? { containers: image.Containers } : {}),
+    }));
+    return { images, count: images.length };
+  },
+  render({ images }) {
+    if (images.length === 0) return "No images.";
+    return images
+      .map((image) => {
+        const tags = image.tags.length ? image.tags.join(",") : "<none>";
+        return `${image.id} ${tags} ${image.size} ${image.created}`;
+      })
+      .join("\n");
+  },
+});

@@ -1,0 +1,126 @@
+import { z } from "zod";
+import { imageId, pruneImages, removeImage, tagImage } from "../../podman/images.js";
+import { shortId } from "../containers/summary.js";
+import { defineTool } from "../tool.js";
+import { humanSize } from "./size.js";
+
+export const podmanTag = defineTool({
+  name: "podman_tag",
+  title: "Tag an image",
+  description:
+    'Give a local image another name, e.g. "registry.example.com/team/app:1.2" before podman_push. ' +
+    "A name without a tag gets :latest; a name already on another image moves to this one. " +
+    "Answers the image's short id.",
+  input: z.object({
+    source: z.string().min(1).describe("Existing image name or id"),
+    target: z.string().min(1).describe('New name, "repository[:tag]"'),
+  }),
+  output: z.object({ source: z.string(), target: z.string(), id: z.string() }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, { source, target }) {
+    await tagImage(ctx.podman, source, target, ctx.signal);
+    return { source, target, id: shortId(await imageId(ctx.podman, target, ctx.signal)) };
+  },
+  render: ({ source, target, id }) => `Tagged ${source} (${id}) as ${target}.`,
+});
+
+export const podmanRmi = defineTool({
+  name: "podman_rmi",
+  title: "Remove an image",
+  description:
+    "Remove a local image name. An image with several names only loses that name; the image " +
+    "itself is deleted with its last name. An image used by containers needs force=true (which " +
+    "also removes those containers). Answers what was untagged and what was deleted.",
+  input: z.object({
+    reference: z.string().min(1).describe("Image name or id"),
+    force: z.boolean().default(false).describe("Also remove containers using it"),
+  }),
+  output: z.object({
+    untagged: z.array(z.string()).describe("Names removed"),
+    deleted: z.array(z.string()).describe("Short ids of images deleted"),
+  }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, { reference, force }) {
+    const removed = await removeImage(ctx.podman, reference, force, ctx.signal);
+    return { untagged: removed.untagged, deleted: removed.deleted.map(shortId) };
+  },
+  render({ untagged, deleted }) {
+    const parts: string[] = [];
+    if (untagged.length) parts.push(`Untagged ${untagged.join(", ")}`);
+    if (deleted.length) parts.push(`deleted ${deleted.join(", ")}`);
+    return parts.length ? `${parts.join("; ")}.` : "Nothing was removed.";
+  },
+});
+
+export const podmanImagePrune = defineTool({
+  name: "podman_image_prune",
+  title: "Prune images",
+  description:
+    "Remove dangling (untagged) images, or with dangling_only=false every image no container " +
+    "uses. Narrow it with filters.label. Answers the short ids removed and the bytes freed.",
+  input: z.object({
+    dangling_only: z
+      .boolean()
+      .default(true)
+      .describe("false also removes tagged images that no container uses"),
+    filters: z
+      .object({
+        label: z
+          .array(z.string())
+          .optional()
+          .describe('Only images with all these labels: "key" or "key=value"'),
+      })
+      .optional(),
+  }),
+  output: z.object({
+    pruned: z.array(z.object({ id: z.string(), size_bytes: z.number().int() })),
+    count: z.number().int(),
+    freed_bytes: z.number().int(),
+    freed: z.string().describe("freed_bytes in human units"),
+    errors: z.array(z.string()).optional().describe("Images Podman could not remove, and why"),
+  }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, args) {
+    const report = await pruneImages(
+      ctx.podman,
+      { all: !args.dangling_only, labels: args.filters?.label },
+      ctx.signal,
+    );
+    const pruned = report.pruned.map((image) => ({
+      id: shortId(image.id),
+      size_bytes: image.size,
+    }));
+    const freedBytes = pruned.reduce((sum, image) => sum + image.size_bytes, 0);
+    return {
+      pruned,
+      count: pruned.length,
+      freed_bytes: freedBytes,
+      freed: humanSize(freedBytes),
+      ...(report.errors.length ? { errors: report.errors } : {}),
+    };
+  },
+  render({ pruned, freed, errors }) {
+    const lines = [
+      pruned.length
+        ? `Pruned ${pruned.length} image(s), freed ${freed}: ${pruned.map((image) => image.id).join(", ")}.`
+        : "Nothing to prune.",
+    ];
+    for (const error of errors ?? []) lines.push(`not removed: ${error}`);
+    return lines.join("\n");
+  },
+});

@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { imageId, pullImage, pushImage } from "../../podman/images.js";
+import { shortId } from "../containers/summary.js";
+import { defineTool } from "../tool.js";
+import { withProgress } from "./progress.js";
+
+const REGISTRY_TIMEOUT_MS = 30 * 60 * 1000;
+
+const registryAuth = z
+  .object({
+    username: z.string().min(1),
+    password: z.string().min(1),
+  })
+  .optional()
+  .describe("Registry credentials for this call only; never stored or echoed back");
+
+const tlsVerify = z
+  .boolean()
+  .optional()
+  .describe("false for a registry served over plain HTTP or with a self-signed certificate");
+
+export const podmanPull = defineTool({
+  name: "podman_pull",
+  title: "Pull an image",
+  description:
+    "Pull an image from a registry (always asks the registry, like `podman pull`) and answer its " +
+    "short id. Sends progress notifications while it runs. podman_run pulls missing images " +
+    "itself: use this to refresh a tag or to pull ahead of time.",
+  input: z.object({
+    reference: z.string().min(1).describe('Image reference, e.g. "quay.io/org/app:1.2"'),
+    tls_verify: tlsVerify,
+    auth: registryAuth,
+    platform: z
+      .string()
+      .regex(/^[a-z0-9_-]+(\/[a-z0-9_.-]+){0,2}$/i, 'expected "os/arch[/variant]"')
+      .optional()
+      .describe('Pull this platform instead of the host\'s, e.g. "linux/arm64"'),
+  }),
+  output: z.object({
+    reference: z.string(),
+    id: z.string().describe("Short (12 character) image id"),
+  }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+  async handle(ctx, args) {
+    const id = await withProgress(ctx, (report) =>
+      pullImage(ctx.podman, args.reference, {
+        policy: "always",
+        tlsVerify: args.tls_verify,
+        auth: args.auth,
+        platform: args.platform,
+        signal: ctx.signal,
+        timeoutMs: REGISTRY_TIMEOUT_MS,
+        onMessage: report,
+      }),
+    );
+    return { reference: args.reference, id: shortId(id) };
+  },
+  render: ({ reference, id }) => `Pulled ${reference}: ${id}.`,
+});
+
+export const podmanPush = defineTool({
+  name: "podman_push",
+  title: "Push an image",
+  description:
+    "Push a local image to a registry, to `destination` (a full reference such as " +
+    '"registry.example.com/team/app:1.2") or to the registry its own name points at. Replaces ' +
+    "the destination tag in the registry. Sends progress notifications while it runs.",
+  input: z.object({
+    reference: z.string().min(1).describe("Local image name or id"),
+    destination: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Where to push; defaults to `reference` (which must then name a registry)"),
+    tls_verify: tlsVerify,
+    auth: registryAuth,
+  }),
+  output: z.object({
+    reference: z.string(),
+    destination: z.string(),
+    id: z.string().describe("Short id of the pushed image"),
+  }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+  async handle(ctx, args) {
+    const id = await imageId(ctx.podman, args.reference, ctx.signal);
+    const destination = args.destination ?? args.reference;
+    await withProgress(ctx, (report) =>
+      pushImage(ctx.podman, args.reference, {
+        destination,
+        tlsVerify: args.tls_verify,
+        auth: args.auth,
+        signal: ctx.signal,
+        timeoutMs: REGISTRY_TIMEOUT_MS,
+        onMessage: report,
+      }),
+    );
+    return { reference: args.reference, destination, id: shortId(id) };
+  },
+  render: ({ reference, destination, id }) => `Pushed ${reference} (${id}) to ${destination}.`,
+});
