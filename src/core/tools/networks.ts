@@ -1,4 +1,248 @@
-import type { AnyTool } from "./tool.js";
+import { z } from "zod";
+import { BadArgument, Conflict } from "../errors.js";
+import {
+  type NetworkInfo,
+  createNetwork,
+  inspectNetwork,
+  listNetworks,
+  removeNetwork,
+} from "../podman/networks.js";
+import { shortId } from "./containers/summary.js";
+import { projectFields } from "./projection.js";
+import { defineTool } from "./tool.js";
 
-const tools: AnyTool[] = [];
-export default tools;
+const networkName = z.string().min(1).describe("Network name or id");
+
+const readOnly = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+
+const networkSummary = z.object({
+  name: z.string(),
+  id: z.string().describe("Short (12 character) network id"),
+  driver: z.string(),
+  subnets: z.array(z.string()).describe('CIDRs, e.g. "10.89.0.0/24"'),
+  dns_enabled: z.boolean().describe("Containers on it resolve each other by name"),
+  internal: z.boolean().describe("No route to the outside world"),
+});
+
+function summarize(network: NetworkInfo): z.output<typeof networkSummary> {
+  return {
+    name: network.name,
+    id: shortId(network.id),
+    driver: network.driver,
+    subnets: (network.subnets ?? []).map((s) => s.subnet),
+    dns_enabled: network.dns_enabled ?? false,
+    internal: network.internal ?? false,
+  };
+}
+
+export const podmanNetworkLs = defineTool({
+  name: "podman_network_ls",
+  title: "List networks",
+  description:
+    "List Podman networks as a compact table: name, short id, driver, subnets, whether DNS " +
+    "(name resolution between containers) is on and whether it is internal. Use " +
+    "podman_network_inspect for the details of one network.",
+  input: z.object({
+    filters: z
+      .object({
+        name: z.string().optional().describe("Only networks whose name matches (regex)"),
+        label: z
+          .array(z.string())
+          .optional()
+          .describe('Only networks with all these labels: "key" or "key=value"'),
+        driver: z.string().optional().describe('Only networks of this driver, e.g. "bridge"'),
+      })
+      .optional(),
+  }),
+  output: z.object({ networks: z.array(networkSummary), count: z.number().int() }),
+  annotations: readOnly,
+  async handle(ctx, { filters }) {
+    const networks = (await listNetworks(ctx.podman, filters, ctx.signal)).map(summarize);
+    return { networks, count: networks.length };
+  },
+  render({ networks }) {
+    if (networks.length === 0) return "No networks.";
+    return networks
+      .map((n) => {
+        const flags = [n.dns_enabled ? "dns" : "", n.internal ? "internal" : ""].filter(Boolean);
+        const subnets = n.subnets.length ? ` ${n.subnets.join(",")}` : "";
+        return `${n.id} ${n.name} ${n.driver}${subnets}${flags.length ? ` ${flags.join(",")}` : ""}`;
+      })
+      .join("\n");
+  },
+});
+
+export const podmanNetworkCreate = defineTool({
+  name: "podman_network_create",
+  title: "Create a network",
+  description:
+    "Create a Podman network; attach containers with podman_run network=<name>. Without a " +
+    "subnet Podman picks a free one. Turn dns_enabled on so containers reach each other by " +
+    "name. Answers its name, short id and subnets with their gateways.",
+  input: z.object({
+    name: z.string().min(1).describe("Network name (must be unused)"),
+    subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"; a free one if omitted'),
+    gateway: z.string().optional().describe("Gateway address inside the subnet (needs subnet)"),
+    internal: z.boolean().optional().describe("Cut it off from the outside world"),
+    labels: z.record(z.string(), z.string()).optional(),
+    driver: z.string().optional().describe('"bridge" (default), "macvlan" or "ipvlan"'),
+    dns_enabled: z
+      .boolean()
+      .optional()
+      .describe("Name resolution between its containers (Podman's API default: off)"),
+    interface_name: z
+      .string()
+      .max(15)
+      .optional()
+      .describe(
+        "Name of the host bridge (or parent interface for macvlan); Podman picks one if omitted",
+      ),
+  }),
+  output: z.object({
+    name: z.string(),
+    id: z.string(),
+    driver: z.string(),
+    interface: z.string().optional().describe("The host bridge or parent interface"),
+    subnets: z.array(z.object({ subnet: z.string(), gateway: z.string().optional() })),
+    dns_enabled: z.boolean(),
+    internal: z.boolean(),
+  }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: false,
+  },
+  async handle(ctx, args) {
+    if (args.gateway && !args.subnet) {
+      throw new BadArgument("gateway needs a subnet: give subnet too");
+    }
+    const network = await createNetwork(
+      ctx.podman,
+      {
+        name: args.name,
+        driver: args.driver,
+        subnets: args.subnet ? [{ subnet: args.subnet, gateway: args.gateway }] : undefined,
+        internal: args.internal,
+        dns_enabled: args.dns_enabled,
+        labels: args.labels,
+        network_interface: args.interface_name,
+      },
+      ctx.signal,
+    );
+    return {
+      name: network.name,
+      id: shortId(network.id),
+      driver: network.driver,
+      ...(network.network_interface ? { interface: network.network_interface } : {}),
+      subnets: (network.subnets ?? []).map(({ subnet, gateway }) => ({
+        subnet,
+        ...(gateway ? { gateway } : {}),
+      })),
+      dns_enabled: network.dns_enabled ?? false,
+      internal: network.internal ?? false,
+    };
+  },
+  render(n) {
+    const subnets = n.subnets
+      .map((s) => (s.gateway ? `${s.subnet} (gateway ${s.gateway})` : s.subnet))
+      .join(", ");
+    return `Network ${n.name} (${n.id}) created: ${n.driver}${subnets ? `, ${subnets}` : ""}.`;
+  },
+});
+
+export const podmanNetworkRm = defineTool({
+  name: "podman_network_rm",
+  title: "Remove a network",
+  description:
+    "Remove a network. A network with containers attached is refused unless force=true, which " +
+    "REMOVES THOSE CONTAINERS (and their pods) too, stopping running ones first.",
+  input: z.object({
+    name: networkName,
+    force: z
+      .boolean()
+      .default(false)
+      .describe("Also remove the containers and pods attached to it"),
+    timeout: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe(
+        "With force: seconds each container gets to stop before it is killed (Podman 5; " +
+          "Podman 4 uses each container's own stop timeout)",
+      ),
+  }),
+  output: z.object({ removed: z.array(z.string()) }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, { name, force, timeout }) {
+    try {
+      return {
+        removed: await removeNetwork(
+          ctx.podman,
+          name,
+          { force, timeoutSeconds: timeout },
+          ctx.signal,
+        ),
+      };
+    } catch (error) {
+      // Podman's own message advises the CLI's -f.
+      if (error instanceof Conflict && /being used/i.test(error.message)) {
+        throw new Conflict(
+          `network ${name} is being used by containers: remove them first, or pass force=true ` +
+            "to remove them (and their pods) with it",
+        );
+      }
+      throw error;
+    }
+  },
+  render: ({ removed }) => `Network ${removed.join(", ")} removed.`,
+});
+
+export const podmanNetworkInspect = defineTool({
+  name: "podman_network_inspect",
+  title: "Inspect a network",
+  description:
+    "Podman's inspect document of one network (subnets, gateway, bridge, DNS, options, labels), " +
+    'or only the `fields` you name as dotted paths, e.g. ["subnets", "dns_enabled"].',
+  input: z.object({
+    name: networkName,
+    fields: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Dotted paths to return instead of the whole document, e.g. "subnets.0.subnet"'),
+  }),
+  output: z.object({
+    id: z.string(),
+    name: z.string(),
+    inspect: z
+      .record(z.string(), z.unknown())
+      .describe("The document, or a map from each requested path to its value"),
+    missing: z.array(z.string()).optional().describe("Requested paths that do not exist"),
+  }),
+  annotations: readOnly,
+  async handle(ctx, { name, fields }) {
+    const document = await inspectNetwork(ctx.podman, name, ctx.signal);
+    const identity = { id: shortId(document.id), name: document.name };
+    if (!fields?.length) return { ...identity, inspect: document };
+    const { values, missing } = projectFields(document, fields);
+    return { ...identity, inspect: values, ...(missing.length ? { missing } : {}) };
+  },
+  render({ inspect, missing }) {
+    const note = missing?.length ? `\n(no such field: ${missing.join(", ")})` : "";
+    return JSON.stringify(inspect) + note;
+  },
+});
+
+export default [podmanNetworkLs, podmanNetworkCreate, podmanNetworkRm, podmanNetworkInspect];

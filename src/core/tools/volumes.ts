@@ -1,4 +1,215 @@
-import type { AnyTool } from "./tool.js";
+import { z } from "zod";
+import { Conflict } from "../errors.js";
+import {
+  type VolumeInfo,
+  createVolume,
+  listVolumes,
+  pruneVolumes,
+  removeVolume,
+} from "../podman/volumes.js";
+import { describeReportError } from "../podman/removal.js";
+import { defineTool } from "./tool.js";
 
-const tools: AnyTool[] = [];
-export default tools;
+const labelFilter = z
+  .array(z.string())
+  .optional()
+  .describe('Only volumes with all these labels: "key" or "key=value"');
+
+const volumeSummary = z.object({
+  name: z.string(),
+  driver: z.string(),
+  mountpoint: z.string().describe("Where the data lives on the host"),
+  labels: z.record(z.string(), z.string()).optional().describe("Only when it has labels"),
+  created: z.string().describe("Creation time, RFC 3339"),
+});
+
+function summarize(volume: VolumeInfo): z.output<typeof volumeSummary> {
+  const labels = volume.Labels ?? {};
+  return {
+    name: volume.Name,
+    driver: volume.Driver,
+    mountpoint: volume.Mountpoint,
+    ...(Object.keys(labels).length ? { labels } : {}),
+    created: volume.CreatedAt,
+  };
+}
+
+const renderLabels = (labels: Record<string, string> | undefined) =>
+  labels
+    ? ` ${Object.entries(labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(",")}`
+    : "";
+
+export const podmanVolumeLs = defineTool({
+  name: "podman_volume_ls",
+  title: "List volumes",
+  description:
+    "List named volumes as a compact table: name, driver, host mountpoint, labels, creation time. " +
+    "Use filters to narrow the list; dangling=true lists the volumes no container uses.",
+  input: z.object({
+    filters: z
+      .object({
+        name: z.string().optional().describe("Only volumes whose name matches (regex)"),
+        label: labelFilter,
+        dangling: z
+          .boolean()
+          .optional()
+          .describe("true: only volumes no container uses; false: only used ones"),
+      })
+      .optional(),
+  }),
+  output: z.object({ volumes: z.array(volumeSummary), count: z.number().int() }),
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, { filters }) {
+    const volumes = (await listVolumes(ctx.podman, filters, ctx.signal)).map(summarize);
+    return { volumes, count: volumes.length };
+  },
+  render({ volumes }) {
+    if (volumes.length === 0) return "No volumes.";
+    return volumes
+      .map((v) => `${v.name} ${v.driver} ${v.mountpoint}${renderLabels(v.labels)}`)
+      .join("\n");
+  },
+});
+
+export const podmanVolumeCreate = defineTool({
+  name: "podman_volume_create",
+  title: "Create a volume",
+  description:
+    'Create a named volume, to mount with podman_run volumes: ["NAME:/path"]. Without a name ' +
+    "Podman picks a random one. Answers the volume's name, driver and host mountpoint.",
+  input: z.object({
+    name: z.string().min(1).optional().describe("Volume name (must be unused); random if omitted"),
+    labels: z.record(z.string(), z.string()).optional(),
+    driver: z.string().min(1).optional().describe('Volume driver (default "local")'),
+    options: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Driver options, e.g. {"type": "tmpfs", "device": "tmpfs"} for the local driver'),
+  }),
+  output: volumeSummary,
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: false,
+  },
+  async handle(ctx, args) {
+    const volume = await createVolume(
+      ctx.podman,
+      { Name: args.name, Driver: args.driver, Labels: args.labels, Options: args.options },
+      ctx.signal,
+    );
+    return summarize(volume);
+  },
+  render: (v) => `Volume ${v.name} created (${v.driver}, ${v.mountpoint}).`,
+});
+
+export const podmanVolumeRm = defineTool({
+  name: "podman_volume_rm",
+  title: "Remove a volume",
+  description:
+    "Remove a volume and the data in it. A volume some container uses is refused unless " +
+    "force=true, which REMOVES THOSE CONTAINERS too (running ones are stopped first).",
+  input: z.object({
+    name: z.string().min(1).describe("Volume name"),
+    force: z
+      .boolean()
+      .default(false)
+      .describe("Also remove the containers using it (stopping running ones)"),
+    timeout: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe("With force: seconds each container gets to stop before it is killed"),
+  }),
+  output: z.object({ removed: z.string() }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, { name, force, timeout }) {
+    try {
+      await removeVolume(ctx.podman, name, { force, timeoutSeconds: timeout }, ctx.signal);
+    } catch (error) {
+      if (error instanceof Conflict && /being used/i.test(error.message)) {
+        const message = error.message.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, "$1");
+        throw new Conflict(
+          `${message}; remove those containers first, or pass force=true to remove them with the volume`,
+        );
+      }
+      throw error;
+    }
+    return { removed: name };
+  },
+  render: ({ removed }) => `Volume ${removed} removed.`,
+});
+
+export const podmanVolumePrune = defineTool({
+  name: "podman_volume_prune",
+  title: "Remove unused volumes",
+  description:
+    "Remove every volume that no container uses, and its data; filters.label limits it to " +
+    "volumes with ALL those labels (PREFER a label filter: without one, every unused volume " +
+    "goes). Answers the removed names and the bytes freed.",
+  input: z.object({
+    filters: z.object({ label: labelFilter }).optional(),
+  }),
+  output: z.object({
+    removed: z.array(z.string()),
+    space_reclaimed: z
+      .number()
+      .int()
+      .optional()
+      .describe("Bytes freed, when Podman reports them (not with several labels)"),
+    failed: z
+      .array(z.object({ name: z.string(), error: z.string() }))
+      .optional()
+      .describe("Volumes that could not be removed"),
+  }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, { filters }) {
+    const { reports, sizesReported } = await pruneVolumes(
+      ctx.podman,
+      filters?.label ?? [],
+      ctx.signal,
+    );
+    const removed = reports.filter((r) => !r.Err);
+    const failed = reports
+      .filter((r) => r.Err)
+      .map((r) => ({ name: r.Id, error: describeReportError(r.Err) }));
+    const bytes = removed.reduce((total, r) => total + (r.Size ?? 0), 0);
+    return {
+      removed: removed.map((r) => r.Id),
+      ...(sizesReported ? { space_reclaimed: bytes } : {}),
+      ...(failed.length ? { failed } : {}),
+    };
+  },
+  render({ removed, space_reclaimed, failed }) {
+    const freed = space_reclaimed === undefined ? "" : `, ${space_reclaimed} bytes freed`;
+    const lines = [
+      removed.length
+        ? `Removed ${removed.length} volume(s)${freed}: ${removed.join(", ")}`
+        : "No unused volumes to remove.",
+    ];
+    for (const failure of failed ?? []) lines.push(`failed: ${failure.name}: ${failure.error}`);
+    return lines.join("\n");
+  },
+});
+
+export default [podmanVolumeLs, podmanVolumeCreate, podmanVolumeRm, podmanVolumePrune];

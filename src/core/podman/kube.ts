@@ -1,0 +1,139 @@
+import { parseAllDocuments } from "yaml";
+import { BadArgument, NotFound, PodmanRejected } from "../errors.js";
+import type { PodmanClient } from "./client.js";
+import { FORCED_REMOVAL_MARGIN_MS, describeReportError } from "./removal.js";
+
+/** Playing pulls the images it lacks, which can take minutes. */
+const PLAY_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** libpod's answer to POST /play/kube (the fields we read, Podman 4.3 and 5.x). */
+export interface PlayKubeReport {
+  Pods?: { ID: string; ContainerErrors?: string[] | null }[] | null;
+  Volumes?: { Name: string }[] | null;
+}
+
+/** libpod's answer to DELETE /play/kube. */
+export interface TeardownKubeReport {
+  RmReport?: { Id: string; Err?: unknown }[] | null;
+}
+
+export interface PlayedPod {
+  Id: string;
+  Name: string;
+  State: string;
+  InfraContainerID?: string;
+  Containers?: { Id: string; Name: string; State: string }[] | null;
+}
+
+/**
+ * Checks the text before Podman sees it: Podman 4.3 answers a syntax error
+ * without its position and leaves a half-made pod behind on some failures.
+ * Documents of kinds Podman does not know are left to Podman (it skips them).
+ */
+export function checkKubeYaml(text: string): void {
+  const documents = parseAllDocuments(text, { uniqueKeys: false });
+  const list = Array.isArray(documents) ? documents : [];
+  let objects = 0;
+  for (const [index, document] of list.entries()) {
+    const invalid = (message: string) => {
+      const where = list.length > 1 ? ` (document ${index + 1})` : "";
+      return new BadArgument(`The YAML is invalid${where}: ${firstLine(message)}`);
+    };
+    const [error] = document.errors;
+    if (error) throw invalid(error.message);
+    let value: unknown;
+    try {
+      value = document.toJS();
+    } catch (failure) {
+      // Aliases expanding beyond the parser's limit.
+      throw invalid(failure instanceof Error ? failure.message : String(failure));
+    }
+    if (value === null || value === undefined) continue;
+    if (typeof value !== "object" || Array.isArray(value)) {
+      const shape = Array.isArray(value) ? "list" : typeof value;
+      throw new BadArgument(
+        `Document ${index + 1} of the YAML is not a Kubernetes object (it is a ${shape})`,
+      );
+    }
+    if (typeof (value as { kind?: unknown }).kind === "string") objects += 1;
+  }
+  if (objects === 0) {
+    throw new BadArgument("The YAML holds no Kubernetes object: no document has a `kind`");
+  }
+}
+
+const firstLine = (message: string) => message.split(/:?\n/)[0] ?? message;
+
+export async function generateKube(
+  podman: PodmanClient,
+  names: string[],
+  service: boolean,
+  signal: AbortSignal,
+): Promise<string> {
+  const path = "/generate/kube";
+  try {
+    const response = await podman.request("GET", path, {
+      query: { names, service },
+      signal,
+      what: "Generating the YAML",
+    });
+    return await podman.readText(response, { signal }, "GET", path);
+  } catch (error) {
+    // Podman 4.3 answers an unknown name with a 500.
+    if (error instanceof PodmanRejected && /not found/i.test(error.message)) {
+      throw new NotFound(error.message);
+    }
+    throw error;
+  }
+}
+
+const yamlBody = (yaml: string) => ({
+  body: new TextEncoder().encode(yaml),
+  // Podman 5 reads an application/x-tar body (the client's default for bytes) as an archive.
+  headers: { "content-type": "application/x-yaml" },
+});
+
+export async function playKube(
+  podman: PodmanClient,
+  yaml: string,
+  options: { start: boolean; network?: string },
+  signal: AbortSignal,
+): Promise<PlayKubeReport> {
+  const report = await podman.json<PlayKubeReport | undefined>("POST", "/play/kube", {
+    ...yamlBody(yaml),
+    query: { start: options.start, network: options.network },
+    signal,
+    timeoutMs: PLAY_TIMEOUT_MS,
+    what: "Playing the Kubernetes YAML",
+  });
+  return report ?? {};
+}
+
+/** Stops and removes the pods (and their containers) that the YAML describes; answers their ids. */
+export async function teardownKube(
+  podman: PodmanClient,
+  yaml: string,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const report = await podman.json<TeardownKubeReport | undefined>("DELETE", "/play/kube", {
+    ...yamlBody(yaml),
+    signal,
+    timeoutMs: podman.timeoutMs + FORCED_REMOVAL_MARGIN_MS,
+    what: "Tearing down the Kubernetes YAML",
+  });
+  const failures = (report?.RmReport ?? [])
+    .filter((entry) => entry.Err)
+    .map((entry) => `pod ${entry.Id.slice(0, 12)}: ${describeReportError(entry.Err)}`);
+  if (failures.length) {
+    throw new PodmanRejected(`Tearing down failed for ${failures.join("; ")}`, 500);
+  }
+  return (report?.RmReport ?? []).map((entry) => entry.Id);
+}
+
+export function inspectPlayedPod(
+  podman: PodmanClient,
+  id: string,
+  signal: AbortSignal,
+): Promise<PlayedPod> {
+  return podman.json<PlayedPod>("GET", `/pods/${encodeURIComponent(id)}/json`, { signal });
+}
