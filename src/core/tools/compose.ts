@@ -1,4 +1,240 @@
-import type { AnyTool } from "./tool.js";
+import { z } from "zod";
+import { composeDown } from "../compose/down.js";
+import { loadProject, loadProjectName } from "../compose/load.js";
+import { withStepProgress } from "../compose/progress.js";
+import { composePs } from "../compose/ps.js";
+import { composeUp } from "../compose/up.js";
+import { SUPPORTED_SERVICE_KEYS } from "../compose/service.js";
+import { defineTool, type AnyTool } from "./tool.js";
 
-const tools: AnyTool[] = [];
+const source = {
+  file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Absolute path of the compose file on the host; relative paths in it (bind mounts, env_file, " +
+        "build context) resolve against its directory, whose name is the default project name",
+    ),
+  content: z.string().min(1).optional().describe("The compose YAML itself, instead of `file`"),
+  working_dir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "With `content`: the absolute host directory relative paths resolve against (without it, " +
+        "relative paths are an error); its name is the default project name",
+    ),
+  project_name: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Project name (lowercase letters, digits, - and _). Default: the file's top-level `name`, else " +
+        "the directory's name; required with `content` unless one of those exists",
+    ),
+  env: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe(
+      "Variables for ${VAR} interpolation and value-less `environment` entries; the server's " +
+        "own environment and .env files are not read",
+    ),
+};
+
+const servicePorts = z
+  .array(z.string())
+  .describe(
+    'Published ports as "HOST_PORT->CONTAINER/PROTO", with "HOST_IP:" when bound to one address',
+  );
+
+const upOutput = z.object({
+  project: z.string(),
+  services: z.array(
+    z.object({
+      service: z.string(),
+      container: z.string(),
+      id: z.string().describe("Short container id"),
+      action: z
+        .enum(["created", "recreated", "started", "unchanged"])
+        .describe("What this call did to the service's container"),
+      state: z.string(),
+      health: z.string().optional().describe("healthy, unhealthy or starting, when it has a check"),
+      exit_code: z.number().int().optional().describe("Set once the container has exited"),
+      ports: servicePorts,
+    }),
+  ),
+  networks_created: z.array(z.string()),
+  volumes_created: z.array(z.string()),
+  images_pulled: z.array(z.string()),
+  images_built: z.array(z.string()),
+  orphans: z
+    .array(z.string())
+    .describe("Containers of the project whose service is not in the file (left running)"),
+});
+
+export const podmanComposeUp = defineTool({
+  name: "podman_compose_up",
+  title: "Start a compose project",
+  description:
+    "Like `docker compose up -d`, natively over libpod: pulls or builds the images, creates the " +
+    "project's networks and volumes, creates and starts each service's container in depends_on " +
+    "order (waiting for service_healthy and service_completed_successfully conditions). " +
+    "Idempotent: unchanged containers are kept, changed ones recreated, stopped ones started. " +
+    "Answers per service its container, id, action, state, health and ports, plus what it created. " +
+    "Unsupported keys are refused by name before anything is created; if it fails half-way it " +
+    `removes what this call created. Supported service keys: ${SUPPORTED_SERVICE_KEYS.join(", ")}.`,
+  input: z.object({
+    ...source,
+    services: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Only these services (and what they depend on); default all"),
+    build: z
+      .boolean()
+      .default(false)
+      .describe("Build the images of services with a build section even if they exist"),
+    wait_timeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(300)
+      .describe("Seconds the depends_on conditions (health, completion) may take in all"),
+  }),
+  output: upOutput,
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+  async handle(ctx, args) {
+    const project = await loadProject(ctx.files, args);
+    return composeUp(withStepProgress(ctx), project, {
+      ...(args.services ? { services: args.services } : {}),
+      build: args.build,
+      waitTimeoutMs: args.wait_timeout * 1000,
+    });
+  },
+  render(result) {
+    const lines = result.services.map((entry) => {
+      const health = entry.health ? ` (${entry.health})` : "";
+      const exit = entry.exit_code !== undefined ? ` exit ${entry.exit_code}` : "";
+      const ports = entry.ports.length ? ` ${entry.ports.join(",")}` : "";
+      return `${entry.service}: ${entry.container} ${entry.id} ${entry.action}, ${entry.state}${health}${exit}${ports}`;
+    });
+    const created = [
+      ...result.images_built.map((name) => `built ${name}`),
+      ...result.images_pulled.map((name) => `pulled ${name}`),
+      ...result.networks_created.map((name) => `network ${name}`),
+      ...result.volumes_created.map((name) => `volume ${name}`),
+    ];
+    if (created.length) lines.push(`Also: ${created.join(", ")}.`);
+    if (result.orphans.length)
+      lines.push(`Orphan containers (not in the file): ${result.orphans.join(", ")}.`);
+    return [`Project ${result.project}:`, ...lines].join("\n");
+  },
+});
+
+export const podmanComposeDown = defineTool({
+  name: "podman_compose_down",
+  title: "Remove a compose project",
+  description:
+    "Like `docker compose down`: stops and removes every container and network labelled with the " +
+    "project (com.docker.compose.project), and with volumes=true its named volumes too. Nothing " +
+    "else is touched. Name the project with project_name, or give the same file/content as for up. " +
+    "Answers what it removed.",
+  input: z.object({
+    ...source,
+    volumes: z
+      .boolean()
+      .default(false)
+      .describe("Also remove the project's named volumes and its containers' anonymous volumes"),
+    timeout: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe("Seconds to wait for each container to stop gracefully before killing it"),
+  }),
+  output: z.object({
+    project: z.string(),
+    containers_removed: z.array(z.string()),
+    networks_removed: z.array(z.string()),
+    volumes_removed: z.array(z.string()),
+  }),
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, args) {
+    const project = await loadProjectName(ctx.files, args);
+    return composeDown(withStepProgress(ctx), project, {
+      volumes: args.volumes,
+      ...(args.timeout !== undefined ? { timeoutSeconds: args.timeout } : {}),
+    });
+  },
+  render(result) {
+    const parts = [
+      result.containers_removed.length ? `containers ${result.containers_removed.join(", ")}` : "",
+      result.networks_removed.length ? `networks ${result.networks_removed.join(", ")}` : "",
+      result.volumes_removed.length ? `volumes ${result.volumes_removed.join(", ")}` : "",
+    ].filter(Boolean);
+    if (parts.length === 0) return `Project ${result.project}: nothing to remove.`;
+    return `Project ${result.project}: removed ${parts.join("; ")}.`;
+  },
+});
+
+export const podmanComposePs = defineTool({
+  name: "podman_compose_ps",
+  title: "List a compose project's containers",
+  description:
+    "Like `docker compose ps -a`: the project's containers (found by label), one line each: " +
+    "service, name, state, status, health, exit code and published ports. Name the project with " +
+    "project_name, or give the same file/content as for up.",
+  input: z.object(source),
+  output: z.object({
+    project: z.string(),
+    containers: z.array(
+      z.object({
+        service: z.string(),
+        name: z.string(),
+        id: z.string(),
+        state: z.string(),
+        status: z.string().describe('"Up 5 minutes", "Exited (0) 3 seconds ago"'),
+        health: z.string().optional(),
+        exit_code: z.number().int().optional(),
+        ports: servicePorts,
+      }),
+    ),
+    count: z.number().int(),
+  }),
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handle(ctx, args) {
+    const project = await loadProjectName(ctx.files, args);
+    const containers = await composePs(ctx, project);
+    return { project, containers, count: containers.length };
+  },
+  render(result) {
+    if (result.count === 0) return `Project ${result.project} has no containers.`;
+    return result.containers
+      .map((entry) => {
+        const health = entry.health ? ` (${entry.health})` : "";
+        const ports = entry.ports.length ? ` ${entry.ports.join(",")}` : "";
+        return `${entry.service} ${entry.name} ${entry.id} ${entry.status}${health}${ports}`;
+      })
+      .join("\n");
+  },
+});
+
+const tools: AnyTool[] = [podmanComposeUp, podmanComposeDown, podmanComposePs];
 export default tools;
