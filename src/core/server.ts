@@ -71,10 +71,13 @@ export function createMcpServer({
       signal: extra.signal,
       async progress(message, progress = 0, total) {
         if (progressToken === undefined) return;
-        await extra.sendNotification({
-          method: "notifications/progress",
-          params: { progressToken, progress, total, message },
-        });
+        // A client that went away must not fail the work it asked for.
+        await extra
+          .sendNotification({
+            method: "notifications/progress",
+            params: { progressToken, progress, total, message },
+          })
+          .catch(() => undefined);
       },
     };
     const traceparent =
@@ -210,8 +213,12 @@ function describeFailure(error: unknown): string {
   return sentence(`Unexpected failure: ${message}`);
 }
 
+/**
+ * Capitalises a leading plain word ("no such container" → "No such container")
+ * but leaves names alone ("localhost/app: image not known").
+ */
 function sentence(text: string): string {
-  const capitalised = text.charAt(0).toUpperCase() + text.slice(1);
+  const capitalised = /^[a-z]+ /.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text;
   return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 }
 

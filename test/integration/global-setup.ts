@@ -15,6 +15,9 @@ export interface PodmanTestEnv {
   PODMAN_TEST_AUTH_REGISTRY: string;
   PODMAN_TEST_REGISTRY_USER: string;
   PODMAN_TEST_REGISTRY_PASSWORD: string;
+  /** This run's own default network, so concurrent runs never share a bridge. */
+  PODMAN_TEST_NETWORK: string;
+  PODMAN_TEST_SUBNET: string;
 }
 
 declare module "vitest" {

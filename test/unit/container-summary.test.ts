@@ -134,3 +134,23 @@ describe("statusText", () => {
     expect(statusText(container({ Status: "" }), now)).toBe("Up 5 minutes");
   });
 });
+
+describe("statusText with Podman 4.3's health-only Status", () => {
+  it("adds the health to the computed status", () => {
+    const now = Date.parse("2026-01-01T00:10:00Z");
+    const running = {
+      Id: "x",
+      Names: ["web"],
+      Image: "i",
+      State: "running",
+      Status: "healthy",
+      Created: "",
+      StartedAt: Date.parse("2026-01-01T00:05:00Z") / 1000,
+      ExitedAt: 0,
+      ExitCode: 0,
+      Ports: null,
+      Labels: null,
+    };
+    expect(statusText(running, now)).toBe("Up 5 minutes (healthy)");
+  });
+});

@@ -24,7 +24,8 @@ export type SocketFetch = (url: string, init: RequestInit) => Promise<Response>;
  */
 const API_BASE = "http://libpod/v4.0.0/libpod";
 
-export type Query = Record<string, string | number | boolean | undefined>;
+/** A list value repeats the parameter: `t=a&t=b`. */
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
 
 export interface RequestOptions {
   query?: Query;
@@ -131,7 +132,8 @@ function encodeQuery(query: Query | undefined): string {
   if (!query) return "";
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, String(value));
+    if (Array.isArray(value)) for (const item of value) params.append(key, item);
+    else if (value !== undefined) params.set(key, String(value));
   }
   const text = params.toString();
   return text ? `?${text}` : "";

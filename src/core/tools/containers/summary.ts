@@ -10,11 +10,18 @@ export function formatPort(port: PortMapping): string {
   return `${host}${span(port.host_port)}->${span(port.container_port)}/${port.protocol}`;
 }
 
-/** "Up 5 minutes", "Exited (3) 2 hours ago", "Created": what `podman ps` shows. */
+/** Podman 4.3 puts only the health ("healthy", "starting") in the list's Status field. */
+const HEALTH_ONLY = /^(healthy|unhealthy|starting)$/;
+
+/** "Up 5 minutes (healthy)", "Exited (3) 2 hours ago", "Created": what `podman ps` shows. */
 export function statusText(container: ListedContainer, now = Date.now()): string {
-  if (container.Status) return container.Status;
+  const health = container.Status && HEALTH_ONLY.test(container.Status) ? container.Status : "";
+  if (container.Status && !health) return container.Status;
   const state = container.State;
-  if (state === "running") return `Up ${humanDuration(now - container.StartedAt * 1000)}`;
+  if (state === "running") {
+    const up = `Up ${humanDuration(now - container.StartedAt * 1000)}`;
+    return health ? `${up} (${health})` : up;
+  }
   if (state === "exited" || state === "stopped") {
     const ago =
       container.ExitedAt > 0 ? ` ${humanDuration(now - container.ExitedAt * 1000)} ago` : "";
