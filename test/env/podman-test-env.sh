@@ -13,7 +13,7 @@ PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin   # runc lives in /usr/sbin, often no
 readonly TEST_IMAGE=localhost/mcp-podman-test/busybox:latest
 readonly REGISTRY_USER=testuser
 readonly APT_PACKAGES=(podman runc conmon netavark aardvark-dns catatonit iptables iproute2 procps
-  busybox-static docker-registry apache2-utils curl)
+  busybox-static docker-registry apache2-utils curl openssl systemd)
 readonly NETAVARK=/usr/lib/podman/netavark
 readonly APPLETS=(sh ls cat echo sleep env httpd wget seq head tail yes grep printf
   true false id hostname nc)
@@ -59,7 +59,9 @@ busybox_is_static() {
 
 missing_tools() {
   local tool
-  for tool in podman runc conmon iptables ip pgrep docker-registry htpasswd curl; do
+  # openssl makes the HTTPS tests' CA; systemd-analyze verifies the user unit.
+  for tool in podman runc conmon iptables ip pgrep docker-registry htpasswd curl openssl \
+    systemd-analyze; do
     command -v "$tool" >/dev/null || echo "$tool"
   done
   [[ -x $NETAVARK ]] || echo netavark
