@@ -320,6 +320,9 @@ cmd_up() {
   ensure_packages
   [[ ! -e "$DIR/env" && ! -e "$DIR/podman-service.pid" ]] || die "$DIR is already up (run: $0 down $DIR)"
   mkdir -p "$DIR"/{root,run,tmp,networks,registry,registry-auth}
+  # The services inherit the working directory, and podman 4.3's API service
+  # resolves a remote build's Containerfile against its own: keep it in DIR.
+  cd "$DIR"
   trap on_up_exit EXIT
 
   n=$(claim_net_index)
