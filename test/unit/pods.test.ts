@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BadArgument } from "../../src/core/errors.js";
-import { buildPodSpec, parseSharedNamespaces, splitTimestamp } from "../../src/core/podman/pods.js";
+import { splitTimestamp } from "../../src/core/podman/pod-logs.js";
+import { buildPodSpec, parseSharedNamespaces } from "../../src/core/podman/pods.js";
 
 describe("parseSharedNamespaces", () => {
   it("accepts a comma list or an array, trimmed, lowercased and deduplicated", () => {

@@ -4,15 +4,18 @@ import { PodmanClient, type SocketFetch } from "../../src/core/podman/client.js"
 import {
   MAX_EVENT_ATTRIBUTE_CHARS,
   chronological,
-  cpuPercentBetween,
   readEventHistory,
+  summarizeEvent,
+  type RawEvent,
+} from "../../src/core/podman/events.js";
+import {
+  cpuPercentBetween,
   runtimeVersion,
   summarizeDiskUsage,
-  summarizeEvent,
   type DfReport,
-  type RawEvent,
 } from "../../src/core/podman/system.js";
-import { eventFilters, formatBytes } from "../../src/core/tools/system.js";
+import { formatBytes } from "../../src/core/tools/system/bytes.js";
+import { eventFilters } from "../../src/core/tools/system/events.js";
 
 const ID = "ce277014bdc1f43b9776e613ff57df0d35b78ef81e95c65c41399e678de5117b";
 const IMAGE_ID = "00a61dc105244042f4d523feda46adc0b6275282dd1ad93e7fcc142736e99e3f";

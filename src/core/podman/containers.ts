@@ -1,4 +1,5 @@
 import type { PodmanClient, Query } from "./client.js";
+import { encodeFilters } from "./filters.js";
 
 /** The fields of libpod's container list entries that we read (Podman 4.3 and 5.x). */
 export interface ListedContainer {
@@ -58,21 +59,13 @@ export function listContainers(
   signal: AbortSignal,
 ): Promise<ListedContainer[]> {
   return podman.json<ListedContainer[]>("GET", "/containers/json", {
-    query: { all: options.all, limit: options.limit, filters: encodeFilters(options.filters) },
+    query: {
+      all: options.all,
+      limit: options.limit,
+      filters: encodeFilters({ ...options.filters }),
+    },
     signal,
   });
-}
-
-/** libpod filters are a JSON map of name to a list of values. */
-function encodeFilters(filters: ListFilters | undefined): string | undefined {
-  if (!filters) return undefined;
-  const encoded: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(filters)) {
-    if (value === undefined) continue;
-    const values = Array.isArray(value) ? value : [value];
-    if (values.length > 0) encoded[key] = values;
-  }
-  return Object.keys(encoded).length > 0 ? JSON.stringify(encoded) : undefined;
 }
 
 export async function inspectContainer(
@@ -112,7 +105,7 @@ export async function startContainer(
 }
 
 /** The request may legitimately take as long as the stop timeout itself. */
-function lifecycleTimeout(podman: PodmanClient, stopTimeoutSeconds: number | undefined) {
+export function lifecycleTimeout(podman: PodmanClient, stopTimeoutSeconds: number | undefined) {
   return podman.timeoutMs + (stopTimeoutSeconds ?? 10) * 1000;
 }
 

@@ -3,8 +3,8 @@ import containerTools from "./containers/index.js";
 import imageTools from "./images.js";
 import kubeTools from "./kube.js";
 import networkTools from "./networks.js";
-import podTools from "./pods.js";
-import systemTools from "./system.js";
+import podTools from "./pods/index.js";
+import systemTools from "./system/index.js";
 import type { AnyTool } from "./tool.js";
 import volumeTools from "./volumes.js";
 

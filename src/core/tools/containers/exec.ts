@@ -6,7 +6,7 @@ import { decodeLogStream } from "../../podman/log-frames.js";
 import { envToList } from "../../podman/run-spec.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { containerName } from "./lifecycle.js";
-import { DEFAULT_MAX_LOG_BYTES } from "./log-tail.js";
+import { logArguments } from "./log-tail.js";
 
 const capturedOutput = z.object({
   text: z.string(),
@@ -37,13 +37,7 @@ export const podmanExec = defineTool({
       .max(3600)
       .default(60)
       .describe("Seconds to wait for the command"),
-    max_bytes: z
-      .number()
-      .int()
-      .min(256)
-      .max(1024 * 1024)
-      .default(DEFAULT_MAX_LOG_BYTES)
-      .describe("The most bytes to return of stdout and of stderr, each"),
+    max_bytes: logArguments.maxBytes("The most bytes to return of stdout and of stderr, each"),
   }),
   output: z.object({
     exit_code: z.number().int().nullable().describe("null while the command is still running"),

@@ -4,6 +4,36 @@ import { projectFields } from "../projection.js";
 import { defineTool } from "../tool.js";
 import { containerName } from "./lifecycle.js";
 
+/** What podman_inspect and podman_pod_inspect answer. */
+export const inspectOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  inspect: z
+    .record(z.string(), z.unknown())
+    .describe("The document, or a map from each requested path to its value"),
+  missing: z.array(z.string()).optional().describe("Requested paths that do not exist"),
+});
+
+/** The whole inspect document, or only the requested dotted paths and those that do not exist. */
+export function inspectAnswer(
+  document: { Id: string; Name: string; [key: string]: unknown },
+  fields: string[] | undefined,
+): z.input<typeof inspectOutput> {
+  if (!fields?.length) return { id: document.Id, name: document.Name, inspect: document };
+  const { values, missing } = projectFields(document, fields);
+  return {
+    id: document.Id,
+    name: document.Name,
+    inspect: values,
+    ...(missing.length ? { missing } : {}),
+  };
+}
+
+export function renderInspect({ inspect, missing }: z.output<typeof inspectOutput>): string {
+  const note = missing?.length ? `\n(no such field: ${missing.join(", ")})` : "";
+  return JSON.stringify(inspect) + note;
+}
+
 export const podmanInspect = defineTool({
   name: "podman_inspect",
   title: "Inspect a container",
@@ -18,14 +48,7 @@ export const podmanInspect = defineTool({
       .optional()
       .describe('Dotted paths to return instead of the whole document, e.g. "State.ExitCode"'),
   }),
-  output: z.object({
-    id: z.string(),
-    name: z.string(),
-    inspect: z
-      .record(z.string(), z.unknown())
-      .describe("The document, or a map from each requested path to its value"),
-    missing: z.array(z.string()).optional().describe("Requested paths that do not exist"),
-  }),
+  output: inspectOutput,
   annotations: {
     readOnlyHint: true,
     destructiveHint: false,
@@ -33,18 +56,7 @@ export const podmanInspect = defineTool({
     openWorldHint: false,
   },
   async handle(ctx, { name, fields }) {
-    const document = await inspectContainer(ctx.podman, name, ctx.signal);
-    if (!fields?.length) return { id: document.Id, name: document.Name, inspect: document };
-    const { values, missing } = projectFields(document, fields);
-    return {
-      id: document.Id,
-      name: document.Name,
-      inspect: values,
-      ...(missing.length ? { missing } : {}),
-    };
+    return inspectAnswer(await inspectContainer(ctx.podman, name, ctx.signal), fields);
   },
-  render({ inspect, missing }) {
-    const note = missing?.length ? `\n(no such field: ${missing.join(", ")})` : "";
-    return JSON.stringify(inspect) + note;
-  },
+  render: renderInspect,
 });

@@ -23,6 +23,40 @@ export const logResult = z.object({
 
 export type LogResult = z.output<typeof logResult>;
 
+/**
+ * The arguments podman_logs and podman_pod_logs share; `description` says what
+ * each counts. maxBytes bounds every tool that answers output or logs.
+ */
+export const logArguments = {
+  tail: (description: string) =>
+    z
+      .number()
+      .int()
+      .min(-1)
+      .refine((n) => n !== 0, { message: "tail must be at least 1, or -1 for the whole log" })
+      .default(100)
+      .describe(description),
+  since: z
+    .string()
+    .optional()
+    .describe(
+      'Only lines after this time: RFC 3339, a Unix timestamp, or a duration such as "10m"',
+    ),
+  until: z.string().optional().describe("Only lines before this time (same forms as since)"),
+  timestamps: z.boolean().default(false).describe("Prefix each line with its timestamp"),
+  grep: z.string().optional().describe("Only lines matching this JavaScript regular expression"),
+  scanLines: (description: string) =>
+    z.number().int().positive().max(1_000_000).optional().describe(description),
+  maxBytes: (description: string) =>
+    z
+      .number()
+      .int()
+      .min(256)
+      .max(1024 * 1024)
+      .default(DEFAULT_MAX_LOG_BYTES)
+      .describe(description),
+};
+
 export interface LogOptions {
   /** Lines to return; -1 for all (still bounded by maxBytes). */
   tail: number;
@@ -101,7 +135,7 @@ export async function boundedLogs(
   };
 }
 
-function compilePattern(source: string): RegExp {
+export function compilePattern(source: string): RegExp {
   try {
     return new RegExp(source);
   } catch (error) {

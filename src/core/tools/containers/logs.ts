@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../tool.js";
 import { containerName } from "./lifecycle.js";
-import { DEFAULT_MAX_LOG_BYTES, boundedLogs, logResult, renderLogs } from "./log-tail.js";
+import { boundedLogs, logArguments, logResult, renderLogs } from "./log-tail.js";
 
 export const podmanLogs = defineTool({
   name: "podman_logs",
@@ -12,39 +12,16 @@ export const podmanLogs = defineTool({
     "stream and grep (a regular expression over the last `scan_lines` lines) rather than raising the limits.",
   input: z.object({
     name: containerName,
-    tail: z
-      .number()
-      .int()
-      .min(-1)
-      .refine((n) => n !== 0, { message: "tail must be at least 1, or -1 for the whole log" })
-      .default(100)
-      .describe(
-        "Number of last lines to return; -1 for the whole log (still bounded by max_bytes)",
-      ),
-    since: z
-      .string()
-      .optional()
-      .describe(
-        'Only lines after this time: RFC 3339, a Unix timestamp, or a duration such as "10m"',
-      ),
-    until: z.string().optional().describe("Only lines before this time (same forms as since)"),
-    timestamps: z.boolean().default(false).describe("Prefix each line with its timestamp"),
+    tail: logArguments.tail(
+      "Number of last lines to return; -1 for the whole log (still bounded by max_bytes)",
+    ),
+    since: logArguments.since,
+    until: logArguments.until,
+    timestamps: logArguments.timestamps,
     stream: z.enum(["stdout", "stderr", "both"]).default("both"),
-    grep: z.string().optional().describe("Only lines matching this JavaScript regular expression"),
-    scan_lines: z
-      .number()
-      .int()
-      .positive()
-      .max(1_000_000)
-      .optional()
-      .describe("With grep: how many last lines to search (default 10000)"),
-    max_bytes: z
-      .number()
-      .int()
-      .min(256)
-      .max(1024 * 1024)
-      .default(DEFAULT_MAX_LOG_BYTES)
-      .describe("The most bytes of log text to return"),
+    grep: logArguments.grep,
+    scan_lines: logArguments.scanLines("With grep: how many last lines to search (default 10000)"),
+    max_bytes: logArguments.maxBytes("The most bytes of log text to return"),
   }),
   output: logResult.extend({ container: z.string() }),
   annotations: {

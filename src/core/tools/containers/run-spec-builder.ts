@@ -8,7 +8,7 @@ import {
   parseVolume,
   volumesToSpec,
 } from "../../podman/run-spec.js";
-import { DEFAULT_MAX_LOG_BYTES } from "./log-tail.js";
+import { logArguments } from "./log-tail.js";
 
 const portObject = z.object({
   container_port: z.number().int().min(1).max(65535),
@@ -17,6 +17,15 @@ const portObject = z.object({
   protocol: z.enum(["tcp", "udp", "sctp"]).optional(),
   range: z.number().int().min(1).optional(),
 });
+
+/** Published ports as podman_run and podman_pod_create take them. */
+export const portsArgument = z
+  .array(z.union([z.string(), portObject]))
+  .optional()
+  .describe(
+    'Published ports: "8080:80", "127.0.0.1:8080:80/udp", "80" (host port chosen by Podman) ' +
+      "or objects {container_port, host_port, host_ip, protocol}",
+  );
 
 export const runArguments = z.object({
   image: z
@@ -27,13 +36,7 @@ export const runArguments = z.object({
   command: z.array(z.string()).optional().describe('Command and arguments, e.g. ["sleep", "60"]'),
   entrypoint: z.array(z.string()).optional().describe("Replace the image's entrypoint"),
   env: z.record(z.string(), z.string()).optional().describe('Environment, e.g. {"PORT": "8080"}'),
-  ports: z
-    .array(z.union([z.string(), portObject]))
-    .optional()
-    .describe(
-      'Published ports: "8080:80", "127.0.0.1:8080:80/udp", "80" (host port chosen by Podman) ' +
-        "or objects {container_port, host_port, host_ip, protocol}",
-    ),
+  ports: portsArgument,
   volumes: z
     .array(z.string())
     .optional()
@@ -80,13 +83,7 @@ export const runArguments = z.object({
     .default(60)
     .describe("With detach=false: seconds to wait for the exit before answering anyway"),
   log_tail: z.number().int().min(1).default(100).describe("With detach=false: log lines to return"),
-  max_bytes: z
-    .number()
-    .int()
-    .min(256)
-    .max(1024 * 1024)
-    .default(DEFAULT_MAX_LOG_BYTES)
-    .describe("With detach=false: the most log bytes to return"),
+  max_bytes: logArguments.maxBytes("With detach=false: the most log bytes to return"),
 });
 
 export type RunArguments = z.output<typeof runArguments>;

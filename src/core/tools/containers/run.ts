@@ -11,7 +11,7 @@ import { pullImage } from "../../podman/images.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { boundedLogs, logResult, renderLogs } from "./log-tail.js";
 import { buildRunSpec, runArguments } from "./run-spec-builder.js";
-import { shortId } from "./summary.js";
+import { publishedPorts, shortId } from "./summary.js";
 
 const PULL_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -115,19 +115,6 @@ async function describeRunning(ctx: ToolContext, id: string) {
     state: inspected.State.Status,
     ports: publishedPorts(inspected.NetworkSettings?.Ports),
   };
-}
-
-function publishedPorts(
-  ports: Record<string, { HostIp: string; HostPort: string }[] | null> | undefined,
-): string[] {
-  const published: string[] = [];
-  for (const [containerPort, bindings] of Object.entries(ports ?? {})) {
-    for (const binding of bindings ?? []) {
-      const host = binding.HostIp && binding.HostIp !== "0.0.0.0" ? `${binding.HostIp}:` : "";
-      published.push(`${host}${binding.HostPort}->${containerPort}`);
-    }
-  }
-  return published;
 }
 
 async function waitAndCollect(ctx: ToolContext, id: string, args: z.output<typeof runArguments>) {

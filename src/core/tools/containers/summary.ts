@@ -10,6 +10,20 @@ export function formatPort(port: PortMapping): string {
   return `${host}${span(port.host_port)}->${span(port.container_port)}/${port.protocol}`;
 }
 
+/** "127.0.0.1:8080->80/tcp", from inspect port bindings (a container's, or a pod's infra's). */
+export function publishedPorts(
+  ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null | undefined,
+): string[] {
+  const published: string[] = [];
+  for (const [containerPort, bindings] of Object.entries(ports ?? {})) {
+    for (const binding of bindings ?? []) {
+      const host = binding.HostIp && binding.HostIp !== "0.0.0.0" ? `${binding.HostIp}:` : "";
+      published.push(`${host}${binding.HostPort}->${containerPort}`);
+    }
+  }
+  return published;
+}
+
 /** Podman 4.3 puts only the health ("healthy", "starting") in the list's Status field. */
 const HEALTH_ONLY = /^(healthy|unhealthy|starting)$/;
 

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { NotFound, PodmanRejected } from "../../errors.js";
+import { buildPodSpec, createPod, inspectPod, removeHalfMadePod } from "../../podman/pods.js";
+import { portsArgument } from "../containers/run-spec-builder.js";
+import { publishedPorts, shortId } from "../containers/summary.js";
+import { defineTool } from "../tool.js";
+import { podAnnotations } from "./lifecycle.js";
+
+export const podmanPodCreate = defineTool({
+  name: "podman_pod_create",
+  title: "Create a pod",
+  description:
+    "Create a pod: a group of containers sharing network (one IP, localhost between them), IPC " +
+    "and UTS namespaces. Ports are published on the pod, not on its containers: give them here, " +
+    "then add containers with podman_run pod=<name>. The pod starts with its first container. " +
+    "Answers its short id, name and published ports.",
+  input: z.object({
+    name: z.string().min(1).describe("Pod name (must be unused)"),
+    ports: portsArgument,
+    labels: z.record(z.string(), z.string()).optional(),
+    network: z
+      .string()
+      .optional()
+      .describe('"bridge" (default), "none", "host", or Podman network names, comma-separated'),
+    share: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe(
+        'Namespaces the containers share: "net,ipc,uts" (the default), a list, or "none"; ' +
+          "choose among cgroup, ipc, net, pid, uts",
+      ),
+    hostname: z.string().optional().describe("Hostname of the pod's containers"),
+  }),
+  output: z.object({
+    id: z.string(),
+    name: z.string(),
+    state: z.string(),
+    ports: z.array(z.string()).describe('Published ports as "HOST_IP:HOST_PORT->CONTAINER/PROTO"'),
+  }),
+  annotations: podAnnotations(false, false, false),
+  async handle(ctx, args) {
+    const spec = buildPodSpec(args);
+    try {
+      await createPod(ctx.podman, spec, ctx.signal);
+    } catch (error) {
+      // Not after a timeout (creation may still be under way) nor a name conflict (not ours).
+      if (error instanceof PodmanRejected || error instanceof NotFound) {
+        await removeHalfMadePod(ctx.podman, args.name, AbortSignal.timeout(10_000)).catch(
+          () => undefined,
+        );
+      }
+      throw error;
+    }
+    const pod = await inspectPod(ctx.podman, args.name, ctx.signal);
+    return {
+      id: shortId(pod.Id),
+      name: pod.Name,
+      state: pod.State,
+      ports: publishedPorts(pod.InfraConfig?.PortBindings),
+    };
+  },
+  render(result) {
+    const ports = result.ports.length ? `, ports ${result.ports.join(", ")}` : "";
+    return `Pod ${result.name} (${result.id}) created${ports}. Add containers with podman_run pod=${result.name}.`;
+  },
+});

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { inspectPod } from "../../podman/pods.js";
+import { inspectAnswer, inspectOutput, renderInspect } from "../containers/inspect.js";
+import { defineTool } from "../tool.js";
+import { podAnnotations, podName } from "./lifecycle.js";
+
+export const podmanPodInspect = defineTool({
+  name: "podman_pod_inspect",
+  title: "Inspect a pod",
+  description:
+    "Podman's inspect document of one pod, or only the `fields` you name as dotted paths " +
+    '(e.g. ["State", "Containers", "InfraConfig.PortBindings", "SharedNamespaces"]). PREFER fields.',
+  input: z.object({
+    name: podName,
+    fields: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Dotted paths to return instead of the whole document, e.g. "State"'),
+  }),
+  output: inspectOutput,
+  annotations: podAnnotations(true, false, true),
+  async handle(ctx, { name, fields }) {
+    return inspectAnswer(await inspectPod(ctx.podman, name, ctx.signal), fields);
+  },
+  render: renderInspect,
+});

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { readPodLogs } from "../../podman/pod-logs.js";
+import { inspectPod } from "../../podman/pods.js";
+import {
+  DEFAULT_GREP_SCAN_LINES,
+  compilePattern,
+  logArguments,
+  logResult,
+  renderLogs,
+} from "../containers/log-tail.js";
+import { defineTool } from "../tool.js";
+import { memberContainers, podAnnotations, podName } from "./lifecycle.js";
+
+export const podmanPodLogs = defineTool({
+  name: "podman_pod_logs",
+  title: "Read the logs of a pod",
+  description:
+    "The recent logs of every container in a pod (the infra container skipped), merged in time " +
+    'order, each line tagged with its container: "web | GET /". Bounded: the last `tail` lines ' +
+    "of each container (default 100), the newest within `max_bytes` overall (default 16 KiB); " +
+    "the answer says when it left lines out. Use podman_logs for one container's full options.",
+  input: z.object({
+    name: podName,
+    tail: logArguments.tail(
+      "Last lines of each container; -1 for whole logs (still bounded by max_bytes)",
+    ),
+    since: logArguments.since,
+    until: logArguments.until,
+    timestamps: logArguments.timestamps,
+    grep: logArguments.grep,
+    scan_lines: logArguments.scanLines(
+      "With grep: how many last lines of each container to search (default 10000)",
+    ),
+    max_bytes: logArguments.maxBytes(
+      "The most bytes of log text to return, all containers together",
+    ),
+  }),
+  output: logResult.extend({
+    pod: z.string(),
+    containers: z.array(z.string()).describe("The containers whose logs were read"),
+  }),
+  annotations: podAnnotations(true, false, true),
+  async handle(ctx, args) {
+    const grep = args.grep === undefined ? undefined : compilePattern(args.grep);
+    const pod = await inspectPod(ctx.podman, args.name, ctx.signal);
+    const members = memberContainers(pod).map((c) => ({ id: c.Id, name: c.Name }));
+    const logs = await readPodLogs(
+      ctx.podman,
+      members,
+      {
+        tail: args.tail,
+        maxBytes: args.max_bytes,
+        since: args.since,
+        until: args.until,
+        timestamps: args.timestamps,
+        grep,
+        scanLines: args.scan_lines ?? DEFAULT_GREP_SCAN_LINES,
+      },
+      ctx.signal,
+    );
+    return {
+      pod: pod.Name,
+      containers: members.map((c) => c.name),
+      text: logs.lines.join("\n"),
+      lines: logs.lines.length,
+      truncated: logs.truncated,
+      omitted_lines: logs.omittedLines,
+      omitted_bytes: logs.omittedBytes,
+      ...(grep ? { scanned_lines: logs.scannedLines, matched_lines: logs.matchedLines } : {}),
+    };
+  },
+  render(result) {
+    if (result.containers.length === 0) return `Pod ${result.pod} has no containers.`;
+    return renderLogs(result);
+  },
+});
