@@ -6,7 +6,7 @@ import {
   inspectContainer,
   listContainers,
 } from "../podman/containers.js";
-import { humanDuration } from "../tools/containers/summary.js";
+import { publishedPorts, statusText } from "../tools/containers/summary.js";
 import { LABEL, projectFilter } from "./names.js";
 
 export interface ContainerState {
@@ -63,29 +63,7 @@ export async function containerState(
   };
 }
 
-function publishedPorts(
-  ports: Record<string, { HostIp: string; HostPort: string }[] | null> | undefined,
-): string[] {
-  const published: string[] = [];
-  for (const [containerPort, bindings] of Object.entries(ports ?? {})) {
-    for (const binding of bindings ?? []) {
-      const host = binding.HostIp && binding.HostIp !== "0.0.0.0" ? `${binding.HostIp}:` : "";
-      published.push(`${host}${binding.HostPort}->${containerPort}`);
-    }
-  }
-  return published;
-}
-
-/**
- * "Up 5 minutes", "Exited (0) 2 seconds ago": computed from the times, since
- * Podman 4.3 puts the health status in the list's Status field.
- */
+/** "Up 5 minutes", "Exited (0) 2 seconds ago": the health has its own column in compose ps. */
 export function composeStatus(container: ListedContainer, now = Date.now()): string {
-  if (container.State === "running") return `Up ${humanDuration(now - container.StartedAt * 1000)}`;
-  if (container.State === "exited" || container.State === "stopped") {
-    const ago =
-      container.ExitedAt > 0 ? ` ${humanDuration(now - container.ExitedAt * 1000)} ago` : "";
-    return `Exited (${container.ExitCode})${ago}`;
-  }
-  return container.State.charAt(0).toUpperCase() + container.State.slice(1);
+  return statusText({ ...container, Status: "" }, now);
 }
