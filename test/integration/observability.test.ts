@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, connectHttp, runBundle, runtime, startHttpServer } from "./harness.js";
 
@@ -206,5 +207,46 @@ describe("observability", () => {
     const { code, stderr } = await runBundle(["--stdio", "--log-level", "loud"]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/--log-level/);
+  });
+});
+
+describe("logs", () => {
+  it("writes JSON lines to stderr at --log-level and forwards a session's records to its client", async () => {
+    const server = await startHttpServer(["--no-auth", "--log-level", "debug"]);
+    try {
+      const client = await connectHttp(server.url);
+      const received: { level: string; data: unknown }[] = [];
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+        received.push(notification.params);
+      });
+      await client.setLoggingLevel("debug");
+      await client.callTool({ name: "podman_ps", arguments: {} });
+      await expect.poll(() => received.length).toBeGreaterThan(0);
+      expect(received[0]).toMatchObject({
+        level: "debug",
+        data: { message: "tool call", tool: "podman_ps", outcome: "ok" },
+      });
+      await client.close();
+
+      await expect
+        .poll(() => server.stderr.some((line) => line.includes('"message":"tool call"')))
+        .toBe(true);
+      for (const line of server.stderr) expect(() => JSON.parse(line), line).not.toThrow();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("leaves debug records out at the default level", async () => {
+    const server = await startHttpServer(["--no-auth"]);
+    try {
+      const client = await connectHttp(server.url);
+      await client.callTool({ name: "podman_ps", arguments: {} });
+      await client.close();
+      expect(server.stderr.some((line) => line.includes('"message":"tool call"'))).toBe(false);
+      expect(server.stderr.some((line) => line.includes('"level":"info"'))).toBe(true);
+    } finally {
+      await server.stop();
+    }
   });
 });
