@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { Agent, fetch as socketFetch } from "undici";
@@ -17,6 +16,7 @@ import {
   connectHttp,
   testEnv,
   uniqueName,
+  freePort,
 } from "./harness.js";
 
 const containerfile = join(import.meta.dirname, "..", "..", "Containerfile");
@@ -44,14 +44,6 @@ function buildContextTar(): Uint8Array {
     { path: "Containerfile", content: readFileSync(containerfile) },
     { path: "dist/mcp-podman.js", content: readFileSync(bundle), mode: 0o755 },
   ]);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Container logs as text; each frame has an 8-byte header: stream, 0, 0, 0, size (big-endian). */

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -40,6 +41,15 @@ export function bundleCommand(args: string[]): { command: string; args: string[]
 }
 export const testEnv = () => inject("podman");
 export const socketUrl = () => `unix://${testEnv().PODMAN_TEST_SOCKET}`;
+
+/** A loopback port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** A unique name per test, so concurrent tests never collide. */
 export const uniqueName = (prefix: string) =>

@@ -10,15 +10,8 @@ import {
   connect,
   testEnv,
   uniqueName,
+  freePort,
 } from "./harness.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface PodState {
   id: string;
