@@ -1,6 +1,8 @@
 import type { Config } from "./config.js";
 import { createHttpApp } from "./http.js";
-import { InFlightCalls } from "./in-flight.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { InFlightCalls, TrackedTransport } from "./in-flight.js";
 import type { Logger } from "./log.js";
 import { PodmanClient, type SocketFetch } from "./podman/client.js";
 import { ToolRegistry, createMcpServer } from "./server.js";
@@ -27,12 +29,16 @@ export function createMcpPodman(
   });
   const registry = new ToolRegistry(allTools);
   const calls = new InFlightCalls();
-  const createServer = () => createMcpServer({ registry, podman, files, logger, calls, version });
+  const createServer = () => createMcpServer({ registry, podman, files, logger, version });
+  /** Connects a server to a transport, counting its requests until they are answered. */
+  const connect = (server: Server, transport: Transport) =>
+    server.connect(new TrackedTransport(transport, calls));
   return {
     podman,
     calls,
     logger,
     createServer,
-    createHttpApp: () => createHttpApp({ config, podman, createServer, metricsText }),
+    connect,
+    createHttpApp: () => createHttpApp({ config, podman, createServer, connect, metricsText }),
   };
 }

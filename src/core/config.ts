@@ -17,6 +17,8 @@ export interface Config {
   podmanTimeoutMs: number;
   /** Serve /metrics without a token. */
   metricsPublic: boolean;
+  /** Also serve MCP over WebSocket at /ws. */
+  ws: boolean;
   logLevel: LogLevel;
   /** PEM files for HTTPS; both or neither. */
   tls: { certFile: string; keyFile: string } | undefined;
@@ -40,6 +42,7 @@ export const USAGE = `mcp-podman: an MCP server for Podman containers (libpod AP
 Usage:
   mcp-podman --stdio [options]                  serve MCP over stdin/stdout
   mcp-podman --listen HOST:PORT [options]       serve Streamable HTTP MCP at /mcp
+  mcp-podman --listen HOST:PORT --ws [options]  and MCP over WebSocket at /ws too
 
 Options:
   --socket unix:///PATH   Podman API socket (default: $CONTAINER_HOST, else
@@ -52,6 +55,12 @@ Options:
   --insecure-http         allow plain HTTP on a non-loopback address
   --podman-timeout SECS   limit for one Podman API request (default 30)
   --metrics-public        serve /metrics without a token
+  --ws                    also serve MCP over WebSocket at /ws (subprotocol "mcp"), one
+                          session per connection. The upgrade request carries the token
+                          in an Authorization header; a client that cannot set headers
+                          (such as the MCP SDK's WebSocketClientTransport) first does
+                          POST /ws/ticket with the header, then opens /ws?ticket=TICKET
+                          (single use, valid 30 s)
   --log-level LEVEL       debug, info, warning or error (default info)
   --help, --version
 
@@ -74,6 +83,7 @@ const SWITCHES = new Set([
   "--no-auth",
   "--insecure-http",
   "--metrics-public",
+  "--ws",
   "--help",
   "--version",
 ]);
@@ -92,6 +102,9 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
   const noAuth = flags.has("--no-auth");
   const tokens = readTokens(environment, flags.get("--token-file"));
   const tls = readTls(flags);
+  const ws = flags.has("--ws");
+  if (ws && !listen)
+    throw new BadArgument("--ws needs --listen HOST:PORT: WebSocket is served over HTTP");
 
   if (listen) {
     if (!tls && !isLoopback(listen.host) && !flags.has("--insecure-http")) {
@@ -123,6 +136,7 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
       podmanTimeoutMs: parseSeconds(flags.get("--podman-timeout") ?? "30", "--podman-timeout"),
       tls,
       metricsPublic: flags.has("--metrics-public"),
+      ws,
       logLevel: parseLogLevel(flags.get("--log-level") ?? "info"),
     },
   };

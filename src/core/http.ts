@@ -1,11 +1,20 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { UpgradeWebSocket, WSEvents } from "hono/ws";
 import { BearerTokens } from "./auth.js";
 import { isLoopback, type Config } from "./config.js";
 import type { PodmanClient } from "./podman/client.js";
 import { sessionClosed, sessionOpened } from "./telemetry.js";
+import {
+  CLOSE_GOING_AWAY,
+  MCP_SUBPROTOCOL,
+  WebSocketServerTransport,
+  offeredSubprotocols,
+} from "./websocket.js";
+import { TICKET_TTL_SECONDS, WebSocketTickets } from "./websocket-tickets.js";
 
 const READY_TIMEOUT_MS = 3000;
 
@@ -14,6 +23,8 @@ export interface HttpAppDependencies {
   podman: PodmanClient;
   /** A fresh MCP server for a new session. */
   createServer(): Server;
+  /** Connects a session's server to its transport, counting its requests for shutdown. */
+  connect: (server: Server, transport: Transport) => Promise<void>;
   /** Prometheus text of the current metrics, from the runtime's telemetry SDK. */
   metricsText?: () => Promise<string>;
 }
@@ -23,19 +34,31 @@ interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
 }
 
-/** The Hono app: Streamable HTTP MCP at /mcp (bearer-protected) and /healthz. */
-export function createHttpApp({ config, podman, createServer, metricsText }: HttpAppDependencies) {
+/**
+ * The Hono app: Streamable HTTP MCP at /mcp (bearer-protected), /healthz,
+ * /readyz, /metrics, and MCP over WebSocket at /ws (with /ws/ticket) once the
+ * runtime adapter hands over its upgrade with serveWebSocket().
+ */
+export function createHttpApp({
+  config,
+  podman,
+  createServer,
+  connect,
+  metricsText,
+}: HttpAppDependencies) {
   const app = new Hono();
   const sessions = new Map<string, Session>();
+  const webSocketSessions = new Set<WebSocketServerTransport>();
   const tokens = new BearerTokens(config.tokens);
   const loopbackOnly = config.listen !== undefined && isLoopback(config.listen.host);
   let draining = false;
 
-  app.use("/mcp", async (c, next) => {
+  const refuseWhileDraining: MiddlewareHandler = async (c, next) => {
     if (!draining) return next();
     c.header("Connection", "close");
     return jsonRpcError(c, 503, -32000, "Service unavailable: the server is shutting down");
-  });
+  };
+  app.use("/mcp", refuseWhileDraining);
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
@@ -49,16 +72,19 @@ export function createHttpApp({ config, podman, createServer, metricsText }: Htt
     }
   });
 
-  const requireToken: MiddlewareHandler = async (c, next) => {
-    if (loopbackOnly && !fromLoopbackSite(c.req.header("host"), c.req.header("origin"))) {
-      return jsonRpcError(c, 403, -32000, "Forbidden: Host or Origin is not a loopback address");
-    }
-    if (!config.noAuth && !(await tokens.accepts(c.req.header("authorization")))) {
-      c.header("WWW-Authenticate", 'Bearer realm="mcp-podman"');
-      return jsonRpcError(c, 401, -32001, "Unauthorized: a valid bearer token is required");
-    }
-    return next();
-  };
+  const guard =
+    (authorized: (c: Context) => Promise<boolean>): MiddlewareHandler =>
+    async (c, next) => {
+      if (loopbackOnly && !fromLoopbackSite(c.req.header("host"), c.req.header("origin"))) {
+        return jsonRpcError(c, 403, -32000, "Forbidden: Host or Origin is not a loopback address");
+      }
+      if (!config.noAuth && !(await authorized(c))) {
+        c.header("WWW-Authenticate", 'Bearer realm="mcp-podman"');
+        return jsonRpcError(c, 401, -32001, "Unauthorized: a valid bearer token is required");
+      }
+      return next();
+    };
+  const requireToken = guard((c) => tokens.accepts(c.req.header("authorization")));
   app.use("/mcp", requireToken);
 
   if (metricsText) {
@@ -91,19 +117,88 @@ export function createHttpApp({ config, podman, createServer, metricsText }: Htt
       return jsonRpcError(c, 400, -32000, "Bad Request: no session; send initialize first");
     }
     const session = openSession(createServer(), sessions);
-    await session.server.connect(session.transport);
+    await connect(session.server, session.transport);
     return session.transport.handleRequest(c.req.raw, { parsedBody: body });
   });
 
   return {
     app,
-    /** From now on /mcp answers 503; calls already running go on. */
+    /**
+     * Serves MCP over WebSocket at /ws through the runtime's upgrade; call it
+     * before serving. Without it /ws is a 404 like any unknown path.
+     */
+    serveWebSocket(upgradeWebSocket: UpgradeWebSocket) {
+      const tickets = new WebSocketTickets();
+      app.use("/ws", refuseWhileDraining);
+      app.use("/ws/ticket", refuseWhileDraining);
+      app.post("/ws/ticket", requireToken, (c) =>
+        c.json({ ticket: tickets.issue(), expires_in: TICKET_TTL_SECONDS }, 200, {
+          "Cache-Control": "no-store",
+        }),
+      );
+      // The WHATWG WebSocket, and so the SDK's WebSocketClientTransport, cannot
+      // set headers: such a client brings a one-time ?ticket= instead.
+      app.use(
+        "/ws",
+        guard(async (c) => {
+          const authorization = c.req.header("authorization");
+          if (authorization !== undefined) return tokens.accepts(authorization);
+          return tickets.redeem(c.req.query("ticket"));
+        }),
+      );
+      app.get("/ws", (c) => {
+        if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+          c.header("Upgrade", "websocket");
+          return jsonRpcError(c, 426, -32000, "Upgrade Required: /ws speaks MCP over WebSocket");
+        }
+        const offered = offeredSubprotocols(c.req.header("sec-websocket-protocol"));
+        if (offered.length > 0 && !offered.includes(MCP_SUBPROTOCOL)) {
+          return jsonRpcError(
+            c,
+            400,
+            -32000,
+            `Bad Request: the subprotocol must be "${MCP_SUBPROTOCOL}"`,
+          );
+        }
+        const open = (transport: WebSocketServerTransport) => connect(createServer(), transport);
+        return upgradeWebSocket(c, webSocketSession(open, webSocketSessions));
+      });
+    },
+    /** From now on /mcp and /ws answer 503; calls already running go on. */
     drain() {
       draining = true;
     },
     async closeSessions() {
       await Promise.all([...sessions.values()].map((session) => session.server.close()));
       sessions.clear();
+      await Promise.all(
+        [...webSocketSessions].map((transport) => transport.close(CLOSE_GOING_AWAY)),
+      );
+    },
+  };
+}
+
+/** One WebSocket connection is one MCP session, from open to close. */
+function webSocketSession(
+  open: (transport: WebSocketServerTransport) => Promise<void>,
+  sessions: Set<WebSocketServerTransport>,
+): WSEvents {
+  let transport: WebSocketServerTransport | undefined;
+  return {
+    onOpen(_event, socket) {
+      const opened = new WebSocketServerTransport(socket, () => {
+        if (sessions.delete(opened)) sessionClosed();
+      });
+      transport = opened;
+      sessions.add(opened);
+      sessionOpened();
+      void open(opened).catch(() => opened.close());
+    },
+    onMessage(event) {
+      transport?.receive(event.data);
+    },
+    onClose() {
+      transport?.socketClosed();
     },
   };
 }
@@ -143,7 +238,7 @@ function hostnameOf(url: string): string | undefined {
 
 function jsonRpcError(
   c: Context,
-  status: 400 | 401 | 403 | 404 | 503,
+  status: 400 | 401 | 403 | 404 | 426 | 503,
   code: number,
   message: string,
 ) {

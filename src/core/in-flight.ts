@@ -1,4 +1,13 @@
-/** Counts running tool calls so a shutdown can let them finish. */
+import type {
+  Transport,
+  TransportSendOptions,
+} from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage, MessageExtraInfo } from "@modelcontextprotocol/sdk/types.js";
+
+/**
+ * Counts requests that have come in and not yet been answered, across every
+ * session, so a shutdown can wait until each answer has been written.
+ */
 export class InFlightCalls {
   #running = 0;
   #waiters: (() => void)[] = [];
@@ -7,16 +16,17 @@ export class InFlightCalls {
     return this.#running;
   }
 
-  async track<T>(work: () => Promise<T>): Promise<T> {
+  begin() {
     this.#running++;
-    try {
-      return await work();
-    } finally {
-      if (--this.#running === 0) for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  end() {
+    if (this.#running > 0 && --this.#running === 0) {
+      for (const wake of this.#waiters.splice(0)) wake();
     }
   }
 
-  /** Resolves once no call runs, or when the deadline passes; answers whether it drained. */
+  /** Resolves once nothing is in flight, or when the deadline passes; answers whether it drained. */
   idle(deadlineMs: number): Promise<boolean> {
     if (this.#running === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -27,4 +37,71 @@ export class InFlightCalls {
       });
     });
   }
+}
+
+/**
+ * A transport that counts each request from its arrival until its response
+ * has been handed to the transport underneath (or the session ended).
+ */
+export class TrackedTransport implements Transport {
+  onmessage?: Transport["onmessage"];
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  readonly #pending = new Set<string | number>();
+
+  constructor(
+    readonly inner: Transport,
+    private readonly calls: InFlightCalls,
+  ) {
+    inner.onmessage = (message: JSONRPCMessage, extra?: MessageExtraInfo) => {
+      const id = requestId(message);
+      if (id !== undefined && !this.#pending.has(id)) {
+        this.#pending.add(id);
+        calls.begin();
+      }
+      this.onmessage?.(message, extra);
+    };
+    // Keeps a handler set before wrapping (an HTTP session's bookkeeping).
+    const closedBefore = inner.onclose;
+    inner.onclose = () => {
+      for (const _ of this.#pending) calls.end();
+      this.#pending.clear();
+      closedBefore?.();
+      this.onclose?.();
+    };
+    inner.onerror = (error) => this.onerror?.(error);
+  }
+
+  get sessionId() {
+    return this.inner.sessionId;
+  }
+
+  setProtocolVersion(version: string) {
+    this.inner.setProtocolVersion?.(version);
+  }
+
+  start() {
+    return this.inner.start();
+  }
+
+  close() {
+    return this.inner.close();
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions) {
+    try {
+      await this.inner.send(message, options);
+    } finally {
+      const id = answeredId(message);
+      if (id !== undefined && this.#pending.delete(id)) this.calls.end();
+    }
+  }
+}
+
+function requestId(message: JSONRPCMessage): string | number | undefined {
+  return "method" in message && "id" in message ? message.id : undefined;
+}
+
+function answeredId(message: JSONRPCMessage): string | number | undefined {
+  return !("method" in message) && "id" in message ? (message.id ?? undefined) : undefined;
 }

@@ -8,7 +8,6 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { McpPodmanError } from "./errors.js";
-import type { InFlightCalls } from "./in-flight.js";
 import type { Logger } from "./log.js";
 import type { PodmanClient } from "./podman/client.js";
 import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
@@ -37,7 +36,6 @@ export interface ServerDependencies {
   podman: PodmanClient;
   files: HostFiles;
   logger: Logger;
-  calls: InFlightCalls;
   version: string;
 }
 
@@ -47,7 +45,6 @@ export function createMcpServer({
   podman,
   files,
   logger,
-  calls,
   version,
 }: ServerDependencies): Server {
   const server = new Server(
@@ -92,9 +89,7 @@ export function createMcpServer({
       },
       async () => {
         const started = performance.now();
-        const outcome = await calls.track(() =>
-          callTool(tool, request.params.arguments ?? {}, ctx),
-        );
+        const outcome = await callTool(tool, request.params.arguments ?? {}, ctx);
         logger.log(outcome.errorType === "_OTHER" ? "warning" : "debug", "tool call", {
           tool: tool.name,
           session: extra.sessionId,

@@ -1,10 +1,12 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { WSContext, type WSReadyState, defineWebSocketHelper } from "hono/ws";
 import { createMcpPodman } from "../core/app.js";
 import { type Config, USAGE, parseCli } from "../core/config.js";
 import { BadArgument, McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/log.js";
 import type { SocketFetch } from "../core/podman/client.js";
 import type { HostEntry, HostFiles } from "../core/tools/tool.js";
+import { MCP_SUBPROTOCOL, offeredSubprotocols } from "../core/websocket.js";
 
 /** The slice of the Deno namespace this adapter uses (the project compiles without Deno's types). */
 interface DenoFileInfo {
@@ -37,6 +39,13 @@ interface DenoApi {
     },
     handler: (request: Request) => Response | Promise<Response>,
   ): { shutdown(): Promise<void> };
+  upgradeWebSocket(
+    request: Request,
+    options: { protocol?: string },
+  ): {
+    socket: WebSocket;
+    response: Response;
+  };
   addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
   stderr: { writeSync(bytes: Uint8Array): number };
   stdout: { writeSync(bytes: Uint8Array): number };
@@ -194,7 +203,7 @@ export async function runOnDeno(): Promise<void> {
 
   if (config.transport === "stdio") {
     const server = core.createServer();
-    await server.connect(new StdioServerTransport());
+    await core.connect(server, new StdioServerTransport());
     logger.info("serving MCP over stdio", { socket: config.socket, version, runtime: "deno" });
     const stop = onSignal(async () => {
       await core.calls.idle(SHUTDOWN_DEADLINE_MS);
@@ -221,6 +230,7 @@ async function serveHttp(
   };
   const scheme = tls ? "https" : "http";
   const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
+  if (config.ws) http.serveWebSocket(denoUpgradeWebSocket);
   const server = Deno.serve(
     {
       hostname: listen.host,
@@ -229,6 +239,9 @@ async function serveHttp(
       onListen: ({ port }) =>
         logger.info(`serving MCP over ${scheme.toUpperCase()}`, {
           url: `${scheme}://${host}:${port}/mcp`,
+          ...(config.ws
+            ? { websocket: `${scheme === "https" ? "wss" : "ws"}://${host}:${port}/ws` }
+            : {}),
           socket: config.socket,
           auth: config.noAuth ? "none" : "bearer",
           version,
@@ -246,6 +259,35 @@ async function serveHttp(
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
 }
+
+/**
+ * Deno upgrades inside the request handler and answers 101 itself; the
+ * socket opens once that response is sent, and Deno pings idle peers. "mcp"
+ * is answered only when offered. It is set on the response rather than given
+ * as Deno's `protocol` option, which splits the offer on ", " exactly and
+ * throws on "other,mcp" (valid per RFC 6455, and what the ws package sends).
+ */
+const denoUpgradeWebSocket = defineWebSocketHelper((c, events) => {
+  const offered = offeredSubprotocols(c.req.header("sec-websocket-protocol"));
+  const protocol = offered.includes(MCP_SUBPROTOCOL) ? MCP_SUBPROTOCOL : undefined;
+  const { socket, response } = Deno.upgradeWebSocket(c.req.raw, {});
+  if (protocol) response.headers.set("sec-websocket-protocol", protocol);
+  const context = new WSContext({
+    send: (data) => socket.send(data),
+    close: (code, reason) => socket.close(code, reason),
+    get readyState() {
+      return socket.readyState as WSReadyState;
+    },
+    protocol: protocol ?? null,
+    raw: socket,
+    url: c.req.url,
+  });
+  socket.onopen = (event) => events.onOpen?.(event, context);
+  socket.onmessage = (event) => events.onMessage?.(event, context);
+  socket.onclose = (event) => events.onClose?.(event, context);
+  socket.onerror = (event) => events.onError?.(event, context);
+  return response;
+});
 
 function readStartupFile(path: string, flag: string): string {
   try {

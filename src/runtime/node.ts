@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
-import { serve } from "@hono/node-server";
+import { serve, upgradeWebSocket } from "@hono/node-server";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Agent, fetch as undiciFetch } from "undici";
 import { createMcpPodman } from "../core/app.js";
@@ -9,6 +9,7 @@ import { McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/log.js";
 import type { SocketFetch } from "../core/podman/client.js";
 import { nodeHostFiles } from "./node-files.js";
+import { mcpWebSocketServer } from "./node-websocket.js";
 
 declare const MCP_PODMAN_VERSION: string;
 const version = typeof MCP_PODMAN_VERSION === "string" ? MCP_PODMAN_VERSION : "dev";
@@ -96,7 +97,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
 
   if (config.transport === "stdio") {
     const server = core.createServer();
-    await server.connect(new StdioServerTransport());
+    await core.connect(server, new StdioServerTransport());
     logger.info("serving MCP over stdio", { socket: config.socket, version });
     const stop = onSignal(async () => {
       await core.calls.idle(SHUTDOWN_DEADLINE_MS);
@@ -127,10 +128,20 @@ function serveHttp(
   };
   const scheme = tls ? "https" : "http";
   const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
-  const options = { fetch: http.app.fetch, hostname: listen.host, port: listen.port, ...tls };
+  if (config.ws) http.serveWebSocket(upgradeWebSocket);
+  const options = {
+    fetch: http.app.fetch,
+    hostname: listen.host,
+    port: listen.port,
+    ...tls,
+    ...(config.ws ? { websocket: { server: mcpWebSocketServer() } } : {}),
+  };
   const listener = serve(options, (info) =>
     logger.info(`serving MCP over ${scheme.toUpperCase()}`, {
       url: `${scheme}://${host}:${info.port}/mcp`,
+      ...(config.ws
+        ? { websocket: `${scheme === "https" ? "wss" : "ws"}://${host}:${info.port}/ws` }
+        : {}),
       socket: config.socket,
       auth: config.noAuth ? "none" : "bearer",
       version,

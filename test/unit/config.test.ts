@@ -55,6 +55,7 @@ describe("parseCli transport", () => {
       podmanTimeoutMs: 30_000,
       tls: undefined,
       metricsPublic: false,
+      ws: false,
       logLevel: "info",
     });
   });
@@ -299,6 +300,17 @@ describe("parseCli other options", () => {
   it.each(["0", "-1", "abc", "Infinity"])("rejects --podman-timeout %s", (seconds) => {
     expect(failure(["--stdio", `--podman-timeout=${seconds}`]).message).toBe(
       `--podman-timeout expects a positive number of seconds, got "${seconds}"`,
+    );
+  });
+
+  it("reads --ws, which needs --listen", () => {
+    expect(serve(["--listen", "127.0.0.1:8080", "--ws"], withToken).ws).toBe(true);
+    expect(serve(["--listen", "127.0.0.1:8080"], withToken).ws).toBe(false);
+    expect(failure(["--stdio", "--ws"]).message).toBe(
+      "--ws needs --listen HOST:PORT: WebSocket is served over HTTP",
+    );
+    expect(failure(["--listen", "127.0.0.1:8080", "--ws=yes"], withToken).message).toBe(
+      "unknown argument --ws=yes (see --help)",
     );
   });
 

@@ -1,0 +1,44 @@
+/** How long a ticket from POST /ws/ticket can open a WebSocket. */
+export const TICKET_TTL_SECONDS = 30;
+
+/**
+ * Single-use, short-lived tickets that each open one WebSocket. A client that
+ * cannot set headers on the upgrade (the MCP SDK's WebSocketClientTransport
+ * uses the WHATWG WebSocket) trades its bearer token for a ticket and puts
+ * that in the URL instead of the token: URLs end up in proxy logs and in
+ * Deno's request spans (url.full), and by then the ticket is spent or expired.
+ */
+export class WebSocketTickets {
+  readonly #expiries = new Map<string, number>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  issue(): string {
+    const now = this.#now();
+    for (const [ticket, expiry] of this.#expiries) {
+      if (expiry <= now) this.#expiries.delete(ticket);
+    }
+    const ticket = base64url(crypto.getRandomValues(new Uint8Array(32)));
+    this.#expiries.set(ticket, now + TICKET_TTL_SECONDS * 1000);
+    return ticket;
+  }
+
+  /** Spends the ticket: true once, and only before it expires. */
+  redeem(ticket: string | undefined): boolean {
+    if (!ticket) return false;
+    const expiry = this.#expiries.get(ticket);
+    if (expiry === undefined) return false;
+    this.#expiries.delete(ticket);
+    return expiry > this.#now();
+  }
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
