@@ -184,6 +184,16 @@ describe("observability", () => {
     }
   });
 
+  it("serves /metrics without a token with --metrics-public, and nothing else", async () => {
+    const open = await startHttpServer(["--metrics-public"], { MCP_PODMAN_TOKEN: TOKEN });
+    try {
+      expect((await fetch(new URL("/metrics", open.url))).status).toBe(200);
+      expect((await fetch(open.url, { method: "POST" })).status).toBe(401);
+    } finally {
+      await open.stop();
+    }
+  });
+
   it("answers /readyz 200 while Podman answers, 503 with the reason when it does not", async () => {
     const ready = await fetch(new URL("/readyz", server.url));
     expect(ready.status).toBe(200);
