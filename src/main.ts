@@ -1,3 +1,5 @@
+import { McpPodmanError } from "./core/errors.js";
+
 // One bundle for every runtime: the entry point picks the adapter, loading only that one.
 const onDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
@@ -9,5 +11,6 @@ start.catch((error: unknown) => {
   const message = `mcp-podman: ${error instanceof Error ? error.message : String(error)}\n`;
   if (onDeno) console.error(message.trimEnd());
   else process.stderr.write(message);
-  process.exitCode = 1;
+  // A bad argument found after parsing (an unknown --tools name) is a usage error too.
+  process.exitCode = error instanceof McpPodmanError ? 2 : 1;
 });

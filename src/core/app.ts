@@ -6,7 +6,8 @@ import { InFlightCalls, TrackedTransport } from "./in-flight.js";
 import type { Logger } from "./log.js";
 import { PodmanClient, type SocketFetch } from "./podman/client.js";
 import { ToolRegistry, createMcpServer } from "./server.js";
-import { allTools } from "./tools/index.js";
+import { type Access, selectTools } from "./access.js";
+import { toolFamilies } from "./tools/index.js";
 import type { HostFiles } from "./tools/tool.js";
 
 /** Wires the runtime-agnostic pieces; a runtime adapter supplies the socket fetch. */
@@ -27,9 +28,10 @@ export function createMcpPodman(
     socket: config.socket,
     timeoutMs: config.podmanTimeoutMs,
   });
-  const registry = new ToolRegistry(allTools);
+  const registry = new ToolRegistry(selectTools(toolFamilies, config.tools));
   const calls = new InFlightCalls();
-  const createServer = () => createMcpServer({ registry, podman, files, logger, version });
+  const createServer = (access: Access) =>
+    createMcpServer({ registry, podman, files, logger, version, access });
   /** Connects a server to a transport, counting its requests until they are answered. */
   const connect = (server: Server, transport: Transport) =>
     server.connect(new TrackedTransport(transport, calls));

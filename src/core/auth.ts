@@ -1,25 +1,43 @@
+import type { Access } from "./access.js";
+import type { TokenGrant } from "./config.js";
+
 /**
  * Bearer-token checks. Tokens are compared through their SHA-256 digests with a
  * loop that touches every byte, so timing reveals neither content nor length.
  */
 export class BearerTokens {
-  readonly #digests: Promise<Uint8Array[]>;
+  readonly #known: Promise<{ digest: Uint8Array; access: Access }[]>;
 
-  constructor(tokens: string[]) {
-    this.#digests = Promise.all(tokens.map(digest));
+  constructor(grants: TokenGrant[]) {
+    this.#known = Promise.all(
+      grants.map(async ({ token, scope }) => {
+        const bytes = await digest(token);
+        return { digest: bytes, access: { scope, tokenId: tokenId(bytes) } };
+      }),
+    );
+  }
+
+  /** The access the Authorization header's token grants, or undefined for none. */
+  async identify(authorization: string | undefined): Promise<Access | undefined> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+    if (!match) return undefined;
+    const presented = await digest(match[1] as string);
+    let granted: Access | undefined;
+    for (const known of await this.#known) {
+      if (constantTimeEqual(known.digest, presented)) granted = known.access;
+    }
+    return granted;
   }
 
   /** Answers whether the Authorization header carries one of the tokens. */
   async accepts(authorization: string | undefined): Promise<boolean> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-    if (!match) return false;
-    const presented = await digest(match[1] as string);
-    let accepted = false;
-    for (const known of await this.#digests) {
-      if (constantTimeEqual(known, presented)) accepted = true;
-    }
-    return accepted;
+    return (await this.identify(authorization)) !== undefined;
   }
+}
+
+/** Names a token in logs: the first 8 hex digits of its SHA-256, never the token. */
+function tokenId(digest: Uint8Array): string {
+  return [...digest.slice(0, 4)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 async function digest(token: string): Promise<Uint8Array> {

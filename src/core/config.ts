@@ -1,4 +1,11 @@
+import { type Scope, type ToolSelection, SCOPES, isScope } from "./access.js";
 import { BadArgument } from "./errors.js";
+
+/** A bearer token and what it may do. */
+export interface TokenGrant {
+  token: string;
+  scope: Scope;
+}
 
 export interface ListenAddress {
   host: string;
@@ -11,7 +18,9 @@ export interface Config {
   /** Path of Podman's API socket. */
   socket: string;
   /** Accepted bearer tokens; empty only with --no-auth on loopback. */
-  tokens: string[];
+  tokens: TokenGrant[];
+  /** Which tools exist at all: --read-only, --tools, --deny-tools. */
+  tools: ToolSelection;
   noAuth: boolean;
   /** Default limit for one Podman API request. */
   podmanTimeoutMs: number;
@@ -48,7 +57,9 @@ Options:
   --socket unix:///PATH   Podman API socket (default: $CONTAINER_HOST, else
                           $XDG_RUNTIME_DIR/podman/podman.sock when it exists,
                           else /run/podman/podman.sock)
-  --token-file FILE       bearer tokens for HTTP, one per line (also: $MCP_PODMAN_TOKEN)
+  --token-file FILE       bearer tokens for HTTP, one per line: "TOKEN [SCOPE]" with
+                          SCOPE read, operate or admin (the default); also
+                          $MCP_PODMAN_TOKEN, which has the admin scope
   --no-auth               serve HTTP without a token (loopback addresses only)
   --tls-cert FILE         serve HTTPS with this PEM certificate (chain)
   --tls-key FILE          and this PEM private key
@@ -61,6 +72,10 @@ Options:
                           (such as the MCP SDK's WebSocketClientTransport) first does
                           POST /ws/ticket with the header, then opens /ws?ticket=TICKET
                           (single use, valid 30 s)
+  --read-only             only the read-only tools exist
+  --tools LIST            only these tools or families (comma-separated): containers,
+                          pods, images, compose, kube, volumes, networks, system
+  --deny-tools LIST       never these tools or families
   --log-level LEVEL       debug, info, warning or error (default info)
   --help, --version
 
@@ -77,12 +92,15 @@ const VALUE_FLAGS = new Set([
   "--tls-cert",
   "--tls-key",
   "--log-level",
+  "--tools",
+  "--deny-tools",
 ]);
 const SWITCHES = new Set([
   "--stdio",
   "--no-auth",
   "--insecure-http",
   "--metrics-public",
+  "--read-only",
   "--ws",
   "--help",
   "--version",
@@ -138,8 +156,20 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
       metricsPublic: flags.has("--metrics-public"),
       ws,
       logLevel: parseLogLevel(flags.get("--log-level") ?? "info"),
+      tools: {
+        readOnly: flags.has("--read-only"),
+        include: listFlag(flags.get("--tools")),
+        exclude: listFlag(flags.get("--deny-tools")) ?? [],
+      },
     },
   };
+}
+
+function listFlag(text: string | undefined): string[] | undefined {
+  return text
+    ?.split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function parseLogLevel(text: string): LogLevel {
@@ -217,12 +247,12 @@ export function socketPathFromUrl(url: string, source: string): string {
   );
 }
 
-function readTokens(environment: ConfigEnvironment, tokenFile: string | undefined): string[] {
-  const tokens: string[] = [];
+function readTokens(environment: ConfigEnvironment, tokenFile: string | undefined): TokenGrant[] {
+  const grants: TokenGrant[] = [];
   const fromEnv = environment.env.MCP_PODMAN_TOKEN?.trim();
   if (fromEnv) {
     if (/\s/.test(fromEnv)) throw new BadArgument("MCP_PODMAN_TOKEN must not contain whitespace");
-    tokens.push(fromEnv);
+    grants.push({ token: fromEnv, scope: "admin" });
   }
   if (tokenFile) {
     let text: string;
@@ -231,12 +261,19 @@ function readTokens(environment: ConfigEnvironment, tokenFile: string | undefine
     } catch (error) {
       throw new BadArgument(`cannot read --token-file ${tokenFile}: ${(error as Error).message}`);
     }
-    const fromFile = text
-      .split("\n")
-      .map((line) => line.trim().split(/\s+/)[0] ?? "")
-      .filter((token) => token && !token.startsWith("#"));
+    const fromFile = text.split("\n").flatMap((line, index) => {
+      const [token, scope = "admin", extra] = line.trim().split(/\s+/);
+      if (!token || token.startsWith("#")) return [];
+      // The message names the line, never the token.
+      if (!isScope(scope) || extra !== undefined) {
+        throw new BadArgument(
+          `--token-file ${tokenFile} line ${index + 1}: expected "TOKEN [SCOPE]" with SCOPE one of ${SCOPES.join(", ")}`,
+        );
+      }
+      return [{ token, scope }];
+    });
     if (fromFile.length === 0) throw new BadArgument(`--token-file ${tokenFile} holds no token`);
-    tokens.push(...fromFile);
+    grants.push(...fromFile);
   }
-  return tokens;
+  return grants;
 }

@@ -4,6 +4,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSEvents } from "hono/ws";
+import { type Access, FULL_ACCESS } from "./access.js";
 import { BearerTokens } from "./auth.js";
 import { isLoopback, type Config } from "./config.js";
 import type { PodmanClient } from "./podman/client.js";
@@ -21,8 +22,8 @@ const READY_TIMEOUT_MS = 3000;
 export interface HttpAppDependencies {
   config: Config;
   podman: PodmanClient;
-  /** A fresh MCP server for a new session. */
-  createServer(): Server;
+  /** A fresh MCP server for a new session, serving the tools its access allows. */
+  createServer(access: Access): Server;
   /** Connects a session's server to its transport, counting its requests for shutdown. */
   connect: (server: Server, transport: Transport) => Promise<void>;
   /** Prometheus text of the current metrics, from the runtime's telemetry SDK. */
@@ -32,7 +33,11 @@ export interface HttpAppDependencies {
 interface Session {
   server: Server;
   transport: WebStandardStreamableHTTPServerTransport;
+  /** The token that opened it: a session answers no other. */
+  tokenId: string | undefined;
 }
+
+type Env = { Variables: { access: Access } };
 
 /**
  * The Hono app: Streamable HTTP MCP at /mcp (bearer-protected), /healthz,
@@ -46,7 +51,7 @@ export function createHttpApp({
   connect,
   metricsText,
 }: HttpAppDependencies) {
-  const app = new Hono();
+  const app = new Hono<Env>();
   const sessions = new Map<string, Session>();
   const webSocketSessions = new Set<WebSocketServerTransport>();
   const tokens = new BearerTokens(config.tokens);
@@ -73,18 +78,20 @@ export function createHttpApp({
   });
 
   const guard =
-    (authorized: (c: Context) => Promise<boolean>): MiddlewareHandler =>
+    (identify: (c: Context<Env>) => Promise<Access | undefined>): MiddlewareHandler<Env> =>
     async (c, next) => {
       if (loopbackOnly && !fromLoopbackSite(c.req.header("host"), c.req.header("origin"))) {
         return jsonRpcError(c, 403, -32000, "Forbidden: Host or Origin is not a loopback address");
       }
-      if (!config.noAuth && !(await authorized(c))) {
+      const access = config.noAuth ? FULL_ACCESS : await identify(c);
+      if (!access) {
         c.header("WWW-Authenticate", 'Bearer realm="mcp-podman"');
         return jsonRpcError(c, 401, -32001, "Unauthorized: a valid bearer token is required");
       }
+      c.set("access", access);
       return next();
     };
-  const requireToken = guard((c) => tokens.accepts(c.req.header("authorization")));
+  const requireToken = guard((c) => tokens.identify(c.req.header("authorization")));
   app.use("/mcp", requireToken);
 
   if (metricsText) {
@@ -100,7 +107,10 @@ export function createHttpApp({
     const sessionId = c.req.header("mcp-session-id");
     if (sessionId) {
       const session = sessions.get(sessionId);
-      if (!session) return jsonRpcError(c, 404, -32001, "Session not found: initialize a new one");
+      // Another token's session is answered as unknown: ids must not be worth guessing.
+      if (!session || session.tokenId !== c.get("access").tokenId) {
+        return jsonRpcError(c, 404, -32001, "Session not found: initialize a new one");
+      }
       return session.transport.handleRequest(c.req.raw);
     }
     if (c.req.method !== "POST") {
@@ -116,7 +126,8 @@ export function createHttpApp({
     if (!messages.some((message) => isInitializeRequest(message))) {
       return jsonRpcError(c, 400, -32000, "Bad Request: no session; send initialize first");
     }
-    const session = openSession(createServer(), sessions);
+    const access = c.get("access");
+    const session = openSession(createServer(access), access.tokenId, sessions);
     await connect(session.server, session.transport);
     return session.transport.handleRequest(c.req.raw, { parsedBody: body });
   });
@@ -132,7 +143,7 @@ export function createHttpApp({
       app.use("/ws", refuseWhileDraining);
       app.use("/ws/ticket", refuseWhileDraining);
       app.post("/ws/ticket", requireToken, (c) =>
-        c.json({ ticket: tickets.issue(), expires_in: TICKET_TTL_SECONDS }, 200, {
+        c.json({ ticket: tickets.issue(c.get("access")), expires_in: TICKET_TTL_SECONDS }, 200, {
           "Cache-Control": "no-store",
         }),
       );
@@ -142,7 +153,7 @@ export function createHttpApp({
         "/ws",
         guard(async (c) => {
           const authorization = c.req.header("authorization");
-          if (authorization !== undefined) return tokens.accepts(authorization);
+          if (authorization !== undefined) return tokens.identify(authorization);
           return tickets.redeem(c.req.query("ticket"));
         }),
       );
@@ -160,7 +171,9 @@ export function createHttpApp({
             `Bad Request: the subprotocol must be "${MCP_SUBPROTOCOL}"`,
           );
         }
-        const open = (transport: WebSocketServerTransport) => connect(createServer(), transport);
+        const access = c.get("access");
+        const open = (transport: WebSocketServerTransport) =>
+          connect(createServer(access), transport);
         return upgradeWebSocket(c, webSocketSession(open, webSocketSessions));
       });
     },
@@ -203,7 +216,11 @@ function webSocketSession(
   };
 }
 
-function openSession(server: Server, sessions: Map<string, Session>): Session {
+function openSession(
+  server: Server,
+  tokenId: string | undefined,
+  sessions: Map<string, Session>,
+): Session {
   const forget = (id: string | undefined) => {
     if (id && sessions.delete(id)) sessionClosed();
   };
@@ -215,7 +232,7 @@ function openSession(server: Server, sessions: Map<string, Session>): Session {
     },
     onsessionclosed: forget,
   });
-  const session: Session = { server, transport };
+  const session: Session = { server, transport, tokenId };
   transport.onclose = () => forget(transport.sessionId);
   return session;
 }

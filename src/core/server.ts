@@ -7,6 +7,7 @@ import {
   type Tool as ToolListing,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { type Access, type Scope, requiredScope, scopeAllows } from "./access.js";
 import { McpPodmanError } from "./errors.js";
 import type { Logger } from "./log.js";
 import type { PodmanClient } from "./podman/client.js";
@@ -16,14 +17,26 @@ import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
 
 export const SERVER_NAME = "mcp-podman";
 
-/** The tools and their listings, computed once and shared by every session. */
+/** The tools and their listings per scope, computed once and shared by every session. */
 export class ToolRegistry {
   readonly #tools = new Map<string, AnyTool>();
-  readonly listings: ToolListing[];
+  readonly #listings: Record<Scope, ToolListing[]>;
 
   constructor(tools: AnyTool[]) {
     for (const tool of tools) this.#tools.set(tool.name, tool);
-    this.listings = tools.map(listTool);
+    const listed = tools.map((tool) => ({ tool, listing: listTool(tool) }));
+    const allowedTo = (scope: Scope) =>
+      listed.filter(({ tool }) => scopeAllows(scope, requiredScope(tool))).map((t) => t.listing);
+    this.#listings = {
+      read: allowedTo("read"),
+      operate: allowedTo("operate"),
+      admin: allowedTo("admin"),
+    };
+  }
+
+  /** What a caller with this scope sees: nothing it may not call. */
+  listingsFor(scope: Scope): ToolListing[] {
+    return this.#listings[scope];
   }
 
   get(name: string): AnyTool | undefined {
@@ -37,6 +50,8 @@ export interface ServerDependencies {
   files: HostFiles;
   logger: Logger;
   version: string;
+  /** What this session's caller may do. */
+  access: Access;
 }
 
 /** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
@@ -46,6 +61,7 @@ export function createMcpServer({
   files,
   logger,
   version,
+  access,
 }: ServerDependencies): Server {
   const server = new Server(
     { name: SERVER_NAME, version },
@@ -57,10 +73,18 @@ export function createMcpServer({
     },
   );
   forwardLogs(server, logger);
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: registry.listings }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: registry.listingsFor(access.scope),
+  }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = registry.get(request.params.name);
     if (!tool) return errorResult(`Unknown tool "${request.params.name}".`);
+    const needed = requiredScope(tool);
+    if (!scopeAllows(access.scope, needed)) {
+      return errorResult(
+        `${tool.name} needs a token with the ${needed} scope; this one has ${access.scope}.`,
+      );
+    }
     const progressToken = request.params._meta?.progressToken;
     const ctx: ToolContext = {
       podman,
@@ -93,6 +117,7 @@ export function createMcpServer({
         logger.log(outcome.errorType === "_OTHER" ? "warning" : "debug", "tool call", {
           tool: tool.name,
           session: extra.sessionId,
+          token: access.tokenId,
           outcome: outcome.errorType ?? "ok",
           duration_ms: Math.round(performance.now() - started),
         });

@@ -1,3 +1,5 @@
+import type { Access } from "./access.js";
+
 /** How long a ticket from POST /ws/ticket can open a WebSocket. */
 export const TICKET_TTL_SECONDS = 30;
 
@@ -9,30 +11,31 @@ export const TICKET_TTL_SECONDS = 30;
  * Deno's request spans (url.full), and by then the ticket is spent or expired.
  */
 export class WebSocketTickets {
-  readonly #expiries = new Map<string, number>();
+  readonly #expiries = new Map<string, { expiry: number; access: Access }>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
-  issue(): string {
+  /** A ticket that opens one WebSocket with the access of the token that asked for it. */
+  issue(access: Access): string {
     const now = this.#now();
-    for (const [ticket, expiry] of this.#expiries) {
-      if (expiry <= now) this.#expiries.delete(ticket);
+    for (const [ticket, held] of this.#expiries) {
+      if (held.expiry <= now) this.#expiries.delete(ticket);
     }
     const ticket = base64url(crypto.getRandomValues(new Uint8Array(32)));
-    this.#expiries.set(ticket, now + TICKET_TTL_SECONDS * 1000);
+    this.#expiries.set(ticket, { expiry: now + TICKET_TTL_SECONDS * 1000, access });
     return ticket;
   }
 
-  /** Spends the ticket: true once, and only before it expires. */
-  redeem(ticket: string | undefined): boolean {
-    if (!ticket) return false;
-    const expiry = this.#expiries.get(ticket);
-    if (expiry === undefined) return false;
+  /** Spends the ticket: its access once, and only before it expires. */
+  redeem(ticket: string | undefined): Access | undefined {
+    if (!ticket) return undefined;
+    const held = this.#expiries.get(ticket);
+    if (held === undefined) return undefined;
     this.#expiries.delete(ticket);
-    return expiry > this.#now();
+    return held.expiry > this.#now() ? held.access : undefined;
   }
 }
 

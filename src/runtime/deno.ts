@@ -1,5 +1,6 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { WSContext, type WSReadyState, defineWebSocketHelper } from "hono/ws";
+import { FULL_ACCESS } from "../core/access.js";
 import { createMcpPodman } from "../core/app.js";
 import { type Config, USAGE, parseCli } from "../core/config.js";
 import { BadArgument, McpPodmanError } from "../core/errors.js";
@@ -202,7 +203,7 @@ export async function runOnDeno(): Promise<void> {
   };
 
   if (config.transport === "stdio") {
-    const server = core.createServer();
+    const server = core.createServer(FULL_ACCESS);
     await core.connect(server, new StdioServerTransport());
     logger.info("serving MCP over stdio", { socket: config.socket, version, runtime: "deno" });
     const stop = onSignal(async () => {

@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { serve, upgradeWebSocket } from "@hono/node-server";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { Agent, fetch as undiciFetch } from "undici";
+import { FULL_ACCESS } from "../core/access.js";
 import { createMcpPodman } from "../core/app.js";
 import { type Config, USAGE, parseCli } from "../core/config.js";
 import { McpPodmanError } from "../core/errors.js";
@@ -96,7 +97,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
   };
 
   if (config.transport === "stdio") {
-    const server = core.createServer();
+    const server = core.createServer(FULL_ACCESS);
     await core.connect(server, new StdioServerTransport());
     logger.info("serving MCP over stdio", { socket: config.socket, version });
     const stop = onSignal(async () => {

@@ -1,8 +1,10 @@
 import { describe, it, expect } from "vitest";
 import { BearerTokens } from "../../src/core/auth.js";
 
+const grants = (...tokens: string[]) => tokens.map((token) => ({ token, scope: "admin" as const }));
+
 const TOKEN = "s3cret-Token_42";
-const tokens = new BearerTokens(["first-token", TOKEN]);
+const tokens = new BearerTokens(grants("first-token", TOKEN));
 
 describe("BearerTokens", () => {
   it.each([
@@ -49,12 +51,29 @@ describe("BearerTokens", () => {
 
   it("compares whole tokens whatever their length", async () => {
     const long = "x".repeat(4096);
-    const lengths = new BearerTokens(["a", long, "é✓😀"]);
+    const lengths = new BearerTokens(grants("a", long, "é✓😀"));
     expect(await lengths.accepts("Bearer a")).toBe(true);
     expect(await lengths.accepts(`Bearer ${long}`)).toBe(true);
     expect(await lengths.accepts("Bearer é✓😀")).toBe(true);
     expect(await lengths.accepts(`Bearer ${long}x`)).toBe(false);
     expect(await lengths.accepts("Bearer aa")).toBe(false);
     expect(await lengths.accepts("Bearer é✓")).toBe(false);
+  });
+});
+
+describe("BearerTokens.identify", () => {
+  it("answers the token's scope and a short id that is not the token", async () => {
+    const scoped = new BearerTokens([
+      { token: "reader-token", scope: "read" },
+      { token: "operator-token", scope: "operate" },
+    ]);
+    const reader = await scoped.identify("Bearer reader-token");
+    expect(reader?.scope).toBe("read");
+    expect(reader?.tokenId).toMatch(/^[0-9a-f]{8}$/);
+    expect("reader-token").not.toContain(reader?.tokenId);
+    const operator = await scoped.identify("Bearer operator-token");
+    expect(operator?.scope).toBe("operate");
+    expect(operator?.tokenId).not.toBe(reader?.tokenId);
+    expect(await scoped.identify("Bearer nobody")).toBeUndefined();
   });
 });

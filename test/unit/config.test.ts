@@ -57,6 +57,7 @@ describe("parseCli transport", () => {
       metricsPublic: false,
       ws: false,
       logLevel: "info",
+      tools: { readOnly: false, include: undefined, exclude: [] },
     });
   });
 
@@ -64,7 +65,7 @@ describe("parseCli transport", () => {
     const config = serve(["--listen", "127.0.0.1:8080"], withToken);
     expect(config.transport).toBe("http");
     expect(config.listen).toEqual({ host: "127.0.0.1", port: 8080 });
-    expect(config.tokens).toEqual(["secret-token"]);
+    expect(config.tokens).toEqual([{ token: "secret-token", scope: "admin" }]);
   });
 
   it.each([[[]], [["--stdio", "--listen", "127.0.0.1:8080"]]])(
@@ -116,24 +117,52 @@ describe("parseCli tokens", () => {
 
   it("reads MCP_PODMAN_TOKEN, trimmed", () => {
     const config = serve(["--listen", "127.0.0.1:1"], { env: { MCP_PODMAN_TOKEN: "  abc \n" } });
-    expect(config.tokens).toEqual(["abc"]);
+    expect(config.tokens).toEqual([{ token: "abc", scope: "admin" }]);
   });
 
-  it("reads a token file: comments, blank lines, several tokens, first field of each line", () => {
+  it("reads a token file: comments, blank lines, several tokens, each with an optional scope", () => {
     const text = [
       "# tokens for mcp-podman",
       "",
       "alpha",
       "   ",
-      "  beta  ",
-      "gamma read-only  # the scope is ignored",
+      "  beta  read ",
+      "gamma\toperate",
       "\t# indented comment",
-      "delta\r",
+      "delta admin\r",
     ].join("\n");
     const config = serve(["--listen", "127.0.0.1:1", "--token-file", tokenFile], {
       files: { [tokenFile]: text },
     });
-    expect(config.tokens).toEqual(["alpha", "beta", "gamma", "delta"]);
+    expect(config.tokens).toEqual([
+      { token: "alpha", scope: "admin" },
+      { token: "beta", scope: "read" },
+      { token: "gamma", scope: "operate" },
+      { token: "delta", scope: "admin" },
+    ]);
+  });
+
+  it("refuses an unknown scope, naming the line but never the token", () => {
+    const error = failure(["--listen", "127.0.0.1:1", "--token-file", tokenFile], {
+      files: { [tokenFile]: "ok-token read\nsecret-value superuser\n" },
+    });
+    expect(error.message).toMatch(/line 2: expected "TOKEN \[SCOPE\]"/);
+    expect(error.message).not.toContain("secret-value");
+  });
+
+  it("reads --read-only, --tools and --deny-tools", () => {
+    const config = serve([
+      "--stdio",
+      "--read-only",
+      "--tools",
+      "containers, podman_info",
+      "--deny-tools=podman_exec",
+    ]);
+    expect(config.tools).toEqual({
+      readOnly: true,
+      include: ["containers", "podman_info"],
+      exclude: ["podman_exec"],
+    });
   });
 
   it("puts the environment token first, then the file's", () => {
@@ -141,7 +170,10 @@ describe("parseCli tokens", () => {
       env: { MCP_PODMAN_TOKEN: "from-env" },
       files: { [tokenFile]: "from-file\n" },
     });
-    expect(config.tokens).toEqual(["from-env", "from-file"]);
+    expect(config.tokens).toEqual([
+      { token: "from-env", scope: "admin" },
+      { token: "from-file", scope: "admin" },
+    ]);
   });
 
   it.each([[""], ["\n\n"], ["# only a comment\n   \n"]])(

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { Access } from "../../src/core/access.js";
 import { WebSocketTickets } from "../../src/core/websocket-tickets.js";
+
+const ACCESS: Access = { scope: "operate", tokenId: "0123abcd" };
 
 /** Tickets on a clock the test moves by hand. */
 function ticketsAt(start = 1_000_000) {
@@ -10,43 +13,43 @@ function ticketsAt(start = 1_000_000) {
 describe("WebSocketTickets", () => {
   it("redeems a ticket once", () => {
     const { tickets } = ticketsAt();
-    const ticket = tickets.issue();
-    expect(tickets.redeem(ticket)).toBe(true);
-    expect(tickets.redeem(ticket)).toBe(false);
+    const ticket = tickets.issue(ACCESS);
+    expect(tickets.redeem(ticket)).toEqual(ACCESS);
+    expect(tickets.redeem(ticket)).toBeUndefined();
   });
 
   it("refuses a ticket after 30 seconds", () => {
     const { clock, tickets } = ticketsAt();
-    const early = tickets.issue();
-    const late = tickets.issue();
+    const early = tickets.issue(ACCESS);
+    const late = tickets.issue(ACCESS);
     clock.now += 29_999;
-    expect(tickets.redeem(early)).toBe(true);
+    expect(tickets.redeem(early)).toEqual(ACCESS);
     clock.now += 1;
-    expect(tickets.redeem(late)).toBe(false);
+    expect(tickets.redeem(late)).toBeUndefined();
   });
 
   it("refuses what it never issued", () => {
     const { tickets } = ticketsAt();
-    tickets.issue();
-    expect(tickets.redeem(undefined)).toBe(false);
-    expect(tickets.redeem("")).toBe(false);
-    expect(tickets.redeem("not-a-ticket")).toBe(false);
+    tickets.issue(ACCESS);
+    expect(tickets.redeem(undefined)).toBeUndefined();
+    expect(tickets.redeem("")).toBeUndefined();
+    expect(tickets.redeem("not-a-ticket")).toBeUndefined();
   });
 
   it("issues distinct 256-bit base64url tickets", () => {
     const { tickets } = ticketsAt();
-    const issued = new Set(Array.from({ length: 100 }, () => tickets.issue()));
+    const issued = new Set(Array.from({ length: 100 }, () => tickets.issue(ACCESS)));
     expect(issued.size).toBe(100);
     for (const ticket of issued) expect(ticket).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it("forgets expired tickets when it issues new ones", () => {
     const { clock, tickets } = ticketsAt();
-    const old = tickets.issue();
+    const old = tickets.issue(ACCESS);
     clock.now += 30_000;
-    tickets.issue();
+    tickets.issue(ACCESS);
     clock.now -= 30_000;
     // Had it been kept, the rewound clock would make it valid again.
-    expect(tickets.redeem(old)).toBe(false);
+    expect(tickets.redeem(old)).toBeUndefined();
   });
 });

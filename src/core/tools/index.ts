@@ -8,14 +8,16 @@ import systemTools from "./system/index.js";
 import type { AnyTool } from "./tool.js";
 import volumeTools from "./volumes.js";
 
-/** Every tool family; the server only iterates over this list. */
-export const allTools: AnyTool[] = [
-  ...containerTools,
-  ...podTools,
-  ...imageTools,
-  ...composeTools,
-  ...kubeTools,
-  ...volumeTools,
-  ...networkTools,
-  ...systemTools,
-];
+/** Every tool family by the name --tools and --deny-tools know it by. */
+export const toolFamilies: Record<string, AnyTool[]> = {
+  containers: containerTools,
+  pods: podTools,
+  images: imageTools,
+  compose: composeTools,
+  kube: kubeTools,
+  volumes: volumeTools,
+  networks: networkTools,
+  system: systemTools,
+};
+
+export const allTools: AnyTool[] = Object.values(toolFamilies).flat();

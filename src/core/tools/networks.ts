@@ -186,6 +186,7 @@ export const podmanNetworkRm = defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
+  scope: "admin",
   async handle(ctx, { name, force, timeout }) {
     try {
       return {

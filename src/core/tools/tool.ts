@@ -47,6 +47,12 @@ export interface Tool<Input extends z.ZodObject, Output extends z.ZodObject> {
   input: Input;
   output: Output;
   annotations: ToolAnnotations;
+  /**
+   * The token scope it needs, when not the one its annotations imply
+   * (read-only tools: read; the rest: operate). "admin" marks the tools that
+   * remove or publish what other workloads may rely on.
+   */
+  scope?: "admin";
   handle(ctx: ToolContext, args: z.output<Input>): Promise<z.input<Output>>;
   /** The compact text twin of the structured result. */
   render(result: z.output<Output>): string;

@@ -138,6 +138,7 @@ export const podmanVolumeRm = defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
+  scope: "admin",
   async handle(ctx, { name, force, timeout }) {
     try {
       await removeVolume(ctx.podman, name, { force, timeoutSeconds: timeout }, ctx.signal);
@@ -183,6 +184,7 @@ export const podmanVolumePrune = defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
+  scope: "admin",
   async handle(ctx, { filters }) {
     const { reports, sizesReported } = await pruneVolumes(
       ctx.podman,

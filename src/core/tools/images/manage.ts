@@ -50,6 +50,7 @@ export const podmanRmi = defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
+  scope: "admin",
   async handle(ctx, { reference, force }) {
     const removed = await removeImage(ctx.podman, reference, force, ctx.signal);
     return { untagged: removed.untagged, deleted: removed.deleted.map(shortId) };
@@ -95,6 +96,7 @@ export const podmanImagePrune = defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
+  scope: "admin",
   async handle(ctx, args) {
     const report = await pruneImages(
       ctx.podman,

@@ -91,6 +91,7 @@ export const podmanPush = defineTool({
     idempotentHint: true,
     openWorldHint: true,
   },
+  scope: "admin",
   async handle(ctx, args) {
     const id = await imageId(ctx.podman, args.reference, ctx.signal);
     const destination = args.destination ?? args.reference;
