@@ -1,4 +1,5 @@
 import type { Config } from "./config.js";
+import { type AuditSink, AuditTrail } from "./audit.js";
 import { createHttpApp } from "./http.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -15,12 +16,14 @@ export interface RuntimeServices {
   socketFetch: SocketFetch;
   files: HostFiles;
   logger: Logger;
+  /** Receives one JSON line per mutating call (--audit-log FILE, else stderr). */
+  audit: AuditSink;
   metricsText?: () => Promise<string>;
 }
 
 export function createMcpPodman(
   config: Config,
-  { socketFetch, files, logger, metricsText }: RuntimeServices,
+  { socketFetch, files, logger, audit, metricsText }: RuntimeServices,
   version: string,
 ) {
   const podman = new PodmanClient({
@@ -30,8 +33,19 @@ export function createMcpPodman(
   });
   const registry = new ToolRegistry(selectTools(toolFamilies, config.tools));
   const calls = new InFlightCalls();
+  const auditTrail = new AuditTrail(audit);
   const createServer = (access: Access) =>
-    createMcpServer({ registry, podman, files, logger, version, access });
+    createMcpServer({
+      registry,
+      podman,
+      files,
+      logger,
+      version,
+      access,
+      policy: config.policy,
+      audit: auditTrail,
+      showSecrets: config.showSecrets,
+    });
   /** Connects a server to a transport, counting its requests until they are answered. */
   const connect = (server: Server, transport: Transport) =>
     server.connect(new TrackedTransport(transport, calls));

@@ -1,5 +1,7 @@
 import { type Scope, type ToolSelection, SCOPES, isScope } from "./access.js";
 import { BadArgument } from "./errors.js";
+import { parseMemory } from "./podman/run-spec.js";
+import type { ContainerPolicy } from "./policy/policy.js";
 
 /** A bearer token and what it may do. */
 export interface TokenGrant {
@@ -21,6 +23,13 @@ export interface Config {
   tokens: TokenGrant[];
   /** Which tools exist at all: --read-only, --tools, --deny-tools. */
   tools: ToolSelection;
+  /** What workloads may be created, and which objects may be changed. */
+  policy: ContainerPolicy;
+  /** Inspect shows the values of secret-looking environment variables. */
+  showSecrets: boolean;
+  /** Where audit lines go: a file, or stderr when undefined. */
+  auditLog: string | undefined;
+  limits: Limits;
   noAuth: boolean;
   /** Default limit for one Podman API request. */
   podmanTimeoutMs: number;
@@ -31,6 +40,15 @@ export interface Config {
   logLevel: LogLevel;
   /** PEM files for HTTPS; both or neither. */
   tls: { certFile: string; keyFile: string } | undefined;
+}
+
+export interface Limits {
+  /** Largest HTTP request body; larger ones get 413. */
+  maxBodyBytes: number;
+  /** Most MCP sessions open at once over HTTP and WebSocket. */
+  maxSessions: number;
+  /** A session unused this long is closed. */
+  sessionIdleMs: number;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
@@ -77,6 +95,26 @@ Options:
                           pods, images, compose, kube, volumes, networks, system
   --deny-tools LIST       never these tools or families
   --log-level LEVEL       debug, info, warning or error (default info)
+
+Container policy (denied by default; each flag allows one thing):
+  --allow-privileged      privileged containers
+  --allow-cap-add         added capabilities
+  --allow-host-namespaces the host's network, pid, ipc and uts namespaces
+  --allow-devices         host devices
+  --allow-unconfined      seccomp/apparmor unconfined, label=disable
+  --allow-bind DIR        bind mounts of DIR and below (repeat, or comma-separate)
+  --allowed-registries LIST  only images from these registries
+  --max-memory SIZE       memory ceiling and default, e.g. 2g
+  --max-cpus N            CPU ceiling and default
+  --max-pids N            pids-limit ceiling and default
+  --managed-only          every token may change only objects this server created
+  --show-secrets          inspect shows values of secret-looking environment variables
+
+Audit and limits:
+  --audit-log FILE        one JSON line per mutating call (default: stderr)
+  --max-body-bytes N      largest HTTP request body (default 4194304)
+  --max-sessions N        most open MCP sessions (default 64)
+  --session-idle-timeout SECS  close a session unused this long (default 900)
   --help, --version
 
 Environment:
@@ -94,13 +132,31 @@ const VALUE_FLAGS = new Set([
   "--log-level",
   "--tools",
   "--deny-tools",
+  "--allow-bind",
+  "--allowed-registries",
+  "--max-memory",
+  "--max-cpus",
+  "--max-pids",
+  "--audit-log",
+  "--max-body-bytes",
+  "--max-sessions",
+  "--session-idle-timeout",
 ]);
+/** Value flags that may be given several times; their values join as a comma list. */
+const REPEATABLE = new Set(["--allow-bind"]);
 const SWITCHES = new Set([
   "--stdio",
   "--no-auth",
   "--insecure-http",
   "--metrics-public",
   "--read-only",
+  "--allow-privileged",
+  "--allow-cap-add",
+  "--allow-host-namespaces",
+  "--allow-devices",
+  "--allow-unconfined",
+  "--managed-only",
+  "--show-secrets",
   "--ws",
   "--help",
   "--version",
@@ -161,8 +217,59 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
         include: listFlag(flags.get("--tools")),
         exclude: listFlag(flags.get("--deny-tools")) ?? [],
       },
+      policy: readPolicy(flags),
+      showSecrets: flags.has("--show-secrets"),
+      auditLog: flags.get("--audit-log"),
+      limits: {
+        maxBodyBytes: positiveInteger(flags, "--max-body-bytes", 4 * 1024 * 1024),
+        maxSessions: positiveInteger(flags, "--max-sessions", 64),
+        sessionIdleMs: parseSeconds(
+          flags.get("--session-idle-timeout") ?? "900",
+          "--session-idle-timeout",
+        ),
+      },
     },
   };
+}
+
+function readPolicy(flags: Map<string, string>): ContainerPolicy {
+  const allowBind = (listFlag(flags.get("--allow-bind")) ?? []).map((dir) => {
+    if (!dir.startsWith("/"))
+      throw new BadArgument(`--allow-bind needs absolute directories, got "${dir}"`);
+    return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
+  });
+  const maxMemory = flags.get("--max-memory");
+  const maxCpus = flags.get("--max-cpus");
+  return {
+    allowPrivileged: flags.has("--allow-privileged"),
+    allowCapAdd: flags.has("--allow-cap-add"),
+    allowHostNamespaces: flags.has("--allow-host-namespaces"),
+    allowDevices: flags.has("--allow-devices"),
+    allowUnconfined: flags.has("--allow-unconfined"),
+    allowBind,
+    allowedRegistries: listFlag(flags.get("--allowed-registries")),
+    maxMemoryBytes: maxMemory === undefined ? undefined : parseMemory(maxMemory),
+    maxCpus: maxCpus === undefined ? undefined : positiveNumber(maxCpus, "--max-cpus"),
+    maxPids: flags.has("--max-pids") ? positiveInteger(flags, "--max-pids", 0) : undefined,
+    managedOnly: flags.has("--managed-only"),
+  };
+}
+
+function positiveNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new BadArgument(`${flag} expects a positive number, got "${text}"`);
+  }
+  return value;
+}
+
+function positiveInteger(flags: Map<string, string>, flag: string, fallback: number): number {
+  const text = flags.get(flag);
+  if (text === undefined) return fallback;
+  const value = positiveNumber(text, flag);
+  if (!Number.isInteger(value))
+    throw new BadArgument(`${flag} expects a whole number, got "${text}"`);
+  return value;
 }
 
 function listFlag(text: string | undefined): string[] | undefined {
@@ -198,7 +305,8 @@ function readFlags(argv: string[]): Map<string, string> {
     } else if (VALUE_FLAGS.has(name)) {
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined || value === "") throw new BadArgument(`${name} needs a value`);
-      flags.set(name, value);
+      const earlier = REPEATABLE.has(name) ? flags.get(name) : undefined;
+      flags.set(name, earlier ? `${earlier},${value}` : value);
     } else {
       throw new BadArgument(`unknown argument ${arg} (see --help)`);
     }

@@ -3,6 +3,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { UpgradeWebSocket, WSEvents } from "hono/ws";
 import { type Access, FULL_ACCESS } from "./access.js";
 import { BearerTokens } from "./auth.js";
@@ -33,6 +34,8 @@ export interface HttpAppDependencies {
 interface Session {
   server: Server;
   transport: WebStandardStreamableHTTPServerTransport;
+  /** When it last served a request, for idle expiry. */
+  lastUsed: number;
   /** The token that opened it: a session answers no other. */
   tokenId: string | undefined;
 }
@@ -64,6 +67,39 @@ export function createHttpApp({
     return jsonRpcError(c, 503, -32000, "Service unavailable: the server is shutting down");
   };
   app.use("/mcp", refuseWhileDraining);
+  const limitBody = bodyLimit({
+    maxSize: config.limits.maxBodyBytes,
+    onError: (c) => {
+      // The unread rest of the body would otherwise be read as the next request.
+      c.header("Connection", "close");
+      return jsonRpcError(
+        c,
+        413,
+        -32000,
+        `Payload Too Large: the body exceeds ${config.limits.maxBodyBytes} bytes (--max-body-bytes)`,
+      );
+    },
+  });
+  app.use("/mcp", limitBody);
+
+  const openSessions = () => sessions.size + webSocketSessions.size;
+  const refuseBeyondSessionLimit = (c: Context<Env>) =>
+    jsonRpcError(
+      c,
+      503,
+      -32000,
+      `Service unavailable: ${config.limits.maxSessions} sessions are open (--max-sessions); close one first`,
+    );
+  const idle = new IdleSessions(config.limits.sessionIdleMs, () => {
+    const now = Date.now();
+    for (const session of sessions.values()) {
+      if (now - session.lastUsed >= config.limits.sessionIdleMs) void session.server.close();
+    }
+    for (const [transport, lastUsed] of webSocketActivity) {
+      if (now - lastUsed >= config.limits.sessionIdleMs) void transport.close(CLOSE_GOING_AWAY);
+    }
+  });
+  const webSocketActivity = new Map<WebSocketServerTransport, number>();
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
@@ -111,6 +147,7 @@ export function createHttpApp({
       if (!session || session.tokenId !== c.get("access").tokenId) {
         return jsonRpcError(c, 404, -32001, "Session not found: initialize a new one");
       }
+      session.lastUsed = Date.now();
       return session.transport.handleRequest(c.req.raw);
     }
     if (c.req.method !== "POST") {
@@ -126,8 +163,10 @@ export function createHttpApp({
     if (!messages.some((message) => isInitializeRequest(message))) {
       return jsonRpcError(c, 400, -32000, "Bad Request: no session; send initialize first");
     }
+    if (openSessions() >= config.limits.maxSessions) return refuseBeyondSessionLimit(c);
     const access = c.get("access");
     const session = openSession(createServer(access), access.tokenId, sessions);
+    idle.watch();
     await connect(session.server, session.transport);
     return session.transport.handleRequest(c.req.raw, { parsedBody: body });
   });
@@ -142,6 +181,7 @@ export function createHttpApp({
       const tickets = new WebSocketTickets();
       app.use("/ws", refuseWhileDraining);
       app.use("/ws/ticket", refuseWhileDraining);
+      app.use("/ws/ticket", limitBody);
       app.post("/ws/ticket", requireToken, (c) =>
         c.json({ ticket: tickets.issue(c.get("access")), expires_in: TICKET_TTL_SECONDS }, 200, {
           "Cache-Control": "no-store",
@@ -171,10 +211,18 @@ export function createHttpApp({
             `Bad Request: the subprotocol must be "${MCP_SUBPROTOCOL}"`,
           );
         }
+        if (openSessions() >= config.limits.maxSessions) return refuseBeyondSessionLimit(c);
         const access = c.get("access");
-        const open = (transport: WebSocketServerTransport) =>
-          connect(createServer(access), transport);
-        return upgradeWebSocket(c, webSocketSession(open, webSocketSessions));
+        const open = (transport: WebSocketServerTransport) => {
+          webSocketActivity.set(transport, Date.now());
+          idle.watch();
+          return connect(createServer(access), transport);
+        };
+        const touched = (transport: WebSocketServerTransport) => {
+          if (webSocketActivity.has(transport)) webSocketActivity.set(transport, Date.now());
+        };
+        const ended = (transport: WebSocketServerTransport) => webSocketActivity.delete(transport);
+        return upgradeWebSocket(c, webSocketSession(open, webSocketSessions, { touched, ended }));
       });
     },
     /** From now on /mcp and /ws answer 503; calls already running go on. */
@@ -182,6 +230,7 @@ export function createHttpApp({
       draining = true;
     },
     async closeSessions() {
+      idle.stop();
       await Promise.all([...sessions.values()].map((session) => session.server.close()));
       sessions.clear();
       await Promise.all(
@@ -195,11 +244,16 @@ export function createHttpApp({
 function webSocketSession(
   open: (transport: WebSocketServerTransport) => Promise<void>,
   sessions: Set<WebSocketServerTransport>,
+  activity: {
+    touched(transport: WebSocketServerTransport): void;
+    ended(transport: WebSocketServerTransport): void;
+  },
 ): WSEvents {
   let transport: WebSocketServerTransport | undefined;
   return {
     onOpen(_event, socket) {
       const opened = new WebSocketServerTransport(socket, () => {
+        activity.ended(opened);
         if (sessions.delete(opened)) sessionClosed();
       });
       transport = opened;
@@ -208,6 +262,7 @@ function webSocketSession(
       void open(opened).catch(() => opened.close());
     },
     onMessage(event) {
+      if (transport) activity.touched(transport);
       transport?.receive(event.data);
     },
     onClose() {
@@ -232,7 +287,7 @@ function openSession(
     },
     onsessionclosed: forget,
   });
-  const session: Session = { server, transport, tokenId };
+  const session: Session = { server, transport, tokenId, lastUsed: Date.now() };
   transport.onclose = () => forget(transport.sessionId);
   return session;
 }
@@ -253,9 +308,31 @@ function hostnameOf(url: string): string | undefined {
   }
 }
 
+/**
+ * Closes sessions nobody used for a while, so memory stays bounded when
+ * clients vanish without closing. The sweep runs only while sessions exist.
+ */
+class IdleSessions {
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly idleMs: number,
+    private readonly sweep: () => void,
+  ) {}
+
+  watch() {
+    this.#timer ??= setInterval(this.sweep, Math.max(1000, Math.min(this.idleMs / 2, 60_000)));
+  }
+
+  stop() {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
 function jsonRpcError(
   c: Context,
-  status: 400 | 401 | 403 | 404 | 426 | 503,
+  status: 400 | 401 | 403 | 404 | 413 | 426 | 503,
   code: number,
   message: string,
 ) {

@@ -8,9 +8,11 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { type Access, type Scope, requiredScope, scopeAllows } from "./access.js";
+import type { AuditTrail } from "./audit.js";
 import { McpPodmanError } from "./errors.js";
 import type { Logger } from "./log.js";
 import type { PodmanClient } from "./podman/client.js";
+import type { ContainerPolicy } from "./policy/policy.js";
 import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
 import { decodeJsonStringArguments } from "./tools/json-arguments.js";
 import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
@@ -52,6 +54,10 @@ export interface ServerDependencies {
   version: string;
   /** What this session's caller may do. */
   access: Access;
+  /** What any caller may ask Podman to create. */
+  policy: ContainerPolicy;
+  audit: AuditTrail;
+  showSecrets: boolean;
 }
 
 /** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
@@ -62,6 +68,9 @@ export function createMcpServer({
   logger,
   version,
   access,
+  policy,
+  audit,
+  showSecrets,
 }: ServerDependencies): Server {
   const server = new Server(
     { name: SERVER_NAME, version },
@@ -80,7 +89,19 @@ export function createMcpServer({
     const tool = registry.get(request.params.name);
     if (!tool) return errorResult(`Unknown tool "${request.params.name}".`);
     const needed = requiredScope(tool);
+    const mutating = !tool.annotations.readOnlyHint;
     if (!scopeAllows(access.scope, needed)) {
+      if (mutating) {
+        const { arguments: args } = request.params;
+        audit.record({
+          tool: tool.name,
+          arguments: args,
+          access,
+          session: extra.sessionId,
+          outcome: "refused_scope",
+          durationMs: 0,
+        });
+      }
       return errorResult(
         `${tool.name} needs a token with the ${needed} scope; this one has ${access.scope}.`,
       );
@@ -90,6 +111,9 @@ export function createMcpServer({
       podman,
       files,
       signal: extra.signal,
+      policy,
+      access,
+      showSecrets,
       async progress(message, progress = 0, total) {
         if (progressToken === undefined) return;
         // A client that went away must not fail the work it asked for.
@@ -114,13 +138,24 @@ export function createMcpServer({
       async () => {
         const started = performance.now();
         const outcome = await callTool(tool, request.params.arguments ?? {}, ctx);
+        const durationMs = performance.now() - started;
         logger.log(outcome.errorType === "_OTHER" ? "warning" : "debug", "tool call", {
           tool: tool.name,
           session: extra.sessionId,
           token: access.tokenId,
           outcome: outcome.errorType ?? "ok",
-          duration_ms: Math.round(performance.now() - started),
+          duration_ms: Math.round(durationMs),
         });
+        if (mutating) {
+          audit.record({
+            tool: tool.name,
+            arguments: request.params.arguments,
+            access,
+            session: extra.sessionId,
+            outcome: outcome.errorType ?? "ok",
+            durationMs,
+          });
+        }
         return outcome;
       },
     );

@@ -24,6 +24,10 @@ interface DenoApi {
   exit(code: number): never;
   statSync(path: string): DenoFileInfo;
   readTextFileSync(path: string): string;
+  openSync(
+    path: string,
+    options: { append: boolean; create: boolean; mode: number },
+  ): { writeSync(bytes: Uint8Array): number };
   readFile(path: string): Promise<Uint8Array>;
   readTextFile(path: string): Promise<string>;
   readDir(path: string): AsyncIterable<{ name: string }>;
@@ -187,6 +191,7 @@ export async function runOnDeno(): Promise<void> {
       socketFetch: unixSocketFetch(config.socket),
       files: denoHostFiles,
       logger,
+      audit: openAuditLog(config.auditLog),
       metricsText: await startMetrics(config),
     },
     version,
@@ -289,6 +294,18 @@ const denoUpgradeWebSocket = defineWebSocketHelper((c, events) => {
   socket.onerror = (event) => events.onError?.(event, context);
   return response;
 });
+
+/** Appends audit lines to --audit-log FILE (created 0600), or writes them to stderr. */
+function openAuditLog(path: string | undefined): (line: string) => void {
+  if (!path) return (line) => writeErr(`${line}\n`);
+  let file: { writeSync(bytes: Uint8Array): number };
+  try {
+    file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
+  } catch (error) {
+    fail(`cannot open --audit-log ${path}: ${(error as Error).message}`);
+  }
+  return (line) => file.writeSync(encoder.encode(`${line}\n`));
+}
 
 function readStartupFile(path: string, flag: string): string {
   try {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { serve, upgradeWebSocket } from "@hono/node-server";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -28,6 +28,19 @@ function unixSocketFetch(socketPath: string): SocketFetch {
 function fail(message: string): never {
   process.stderr.write(`mcp-podman: ${message}\n`);
   process.exit(2);
+}
+
+/** Appends audit lines to --audit-log FILE (created 0600), or writes them to stderr. */
+function openAuditLog(path: string | undefined): (line: string) => void {
+  if (!path) return (line) => process.stderr.write(`${line}\n`);
+  let fd: number;
+  try {
+    fd = openSync(path, "a", 0o600);
+  } catch (error) {
+    fail(`cannot open --audit-log ${path}: ${(error as Error).message}`);
+  }
+  // Synchronous appends: an audit line is never lost to a crash right after the call.
+  return (line) => writeSync(fd, `${line}\n`);
 }
 
 function readStartupFile(path: string, flag: string): Buffer {
@@ -77,6 +90,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
       socketFetch: unixSocketFetch(config.socket),
       files: nodeHostFiles,
       logger,
+      audit: openAuditLog(config.auditLog),
       metricsText: telemetry?.metricsText,
     },
     version,

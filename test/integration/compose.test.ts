@@ -128,7 +128,7 @@ describe.each<Transport>(["stdio", "http"])("compose over %s", (transport) => {
     // A final newline: podman_logs leaves out a last line without one.
     writeFileSync(join(dir, "www", "index.html"), `${page}\n`);
     writeFileSync(join(dir, "compose.yaml"), webAndClientCompose(await freePort()));
-    connection = await connect(transport);
+    connection = await connect(transport, ["--allow-bind", tmpdir()]);
     client = connection.client;
   });
   afterAll(async () => {
@@ -281,7 +281,7 @@ describe("compose refusals and failures", () => {
   };
 
   beforeAll(async () => {
-    connection = await connect("stdio");
+    connection = await connect("stdio", ["--allow-bind", tmpdir()]);
     client = connection.client;
   });
   afterAll(async () => {

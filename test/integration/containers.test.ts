@@ -34,7 +34,7 @@ describe.each<Transport>(["stdio", "http"])("containers over %s", (transport) =>
   const image = () => testEnv().PODMAN_TEST_IMAGE;
 
   beforeAll(async () => {
-    connection = await connect(transport);
+    connection = await connect(transport, ["--allow-bind", tmpdir()]);
     client = connection.client;
   });
   afterAll(async () => {

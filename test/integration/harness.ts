@@ -26,13 +26,15 @@ export function bundleCommand(args: string[]): { command: string; args: string[]
   const socketUrl = socketFlag >= 0 ? (args[socketFlag + 1] ?? "") : "";
   const socket = socketUrl.startsWith("unix:///") ? socketUrl.slice("unix://".length) : "";
   const net = [socket && `unix:${socket}`, "libpod", "127.0.0.1", "0.0.0.0"].filter(Boolean);
+  const auditFlag = args.indexOf("--audit-log");
+  const writable = [socket, auditFlag >= 0 ? args[auditFlag + 1] : ""].filter(Boolean);
   return {
     command: denoBinary,
     args: [
       "run",
       "--allow-env",
       "--allow-read",
-      ...(socket ? [`--allow-write=${socket}`] : []),
+      ...(writable.length ? [`--allow-write=${writable.join(",")}`] : []),
       `--allow-net=${net.join(",")}`,
       bundle,
       ...args,
@@ -62,9 +64,9 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-export async function connect(transport: Transport): Promise<Connected> {
-  if (transport === "stdio") return connectStdio();
-  const server = await startHttpServer(["--no-auth"]);
+export async function connect(transport: Transport, extraArgs: string[] = []): Promise<Connected> {
+  if (transport === "stdio") return connectStdio(extraArgs);
+  const server = await startHttpServer(["--no-auth", ...extraArgs]);
   const client = await connectHttp(server.url);
   return {
     client,

@@ -173,7 +173,7 @@ describe.each<Transport>(["stdio", "http"])("pods over %s", (transport) => {
     );
     expect(inspect.inspect).toEqual({
       State: "Running",
-      Labels: { "test.story": label },
+      Labels: { "test.story": label, "io.mcp-podman.managed": "true" },
       NumContainers: 3,
     });
     expect(inspect.missing).toEqual(["No.Such.Field"]);
@@ -323,7 +323,7 @@ describe("pods: bounds and bad inputs", () => {
       name: pod,
       fields: ["Labels"],
     });
-    expect(kept.inspect.Labels).toEqual({ keep: "me" });
+    expect(kept.inspect.Labels).toEqual({ keep: "me", "io.mcp-podman.managed": "true" });
 
     const badPort = pods.track(uniqueName("bad-port"));
     expect(

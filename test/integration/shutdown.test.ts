@@ -1,16 +1,78 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   PodmanDirect,
+  type RunningServer,
   callOk,
   connectHttp,
   startHttpServer,
   testEnv,
+  textOf,
   uniqueName,
 } from "./harness.js";
 
+/** After SIGTERM: either the listener is already closed, or /mcp answers 503. */
+async function expectNewRequestsRefused(server: RunningServer) {
+  await expect.poll(() => server.stderr.some((line) => line.includes("shutting down"))).toBe(true);
+  const refused = await fetch(server.url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "late", version: "1" },
+      },
+    }),
+  }).catch(() => undefined);
+  if (refused) expect(refused.status).toBe(503);
+}
+
+const labelFilter = (project: string) =>
+  encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }));
+
+async function projectContainers(podman: PodmanDirect, project: string) {
+  const { body } = await podman.request(
+    "GET",
+    `/containers/json?all=true&filters=${labelFilter(project)}`,
+  );
+  return ((body ?? []) as { Names: string[]; State: string }[])
+    .map((container) => `${container.Names[0]}:${container.State}`)
+    .sort();
+}
+
+async function projectNetworks(podman: PodmanDirect, project: string) {
+  const { body } = await podman.request("GET", `/networks/json?filters=${labelFilter(project)}`);
+  return ((body ?? []) as { name: string }[]).map((network) => network.name).sort();
+}
+
+async function removeProject(podman: PodmanDirect, project: string) {
+  for (const entry of await projectContainers(podman, project)) {
+    const name = entry.slice(0, entry.lastIndexOf(":"));
+    await podman.request("DELETE", `/containers/${name}?force=true&v=true&timeout=0`);
+  }
+  for (const name of await projectNetworks(podman, project)) {
+    await podman.request("DELETE", `/networks/${name}`);
+  }
+}
+
 describe("graceful shutdown", () => {
   const podman = new PodmanDirect();
-  afterAll(() => podman.cleanup());
+  const images: string[] = [];
+  const projects: string[] = [];
+  afterAll(async () => {
+    for (const image of images) {
+      await podman.request("DELETE", `/images/${encodeURIComponent(image)}?force=true`);
+    }
+    for (const project of projects) await removeProject(podman, project);
+    await podman.cleanup();
+  });
 
   it("lets a running call finish on SIGTERM, refuses new work, and exits 0", async () => {
     const server = await startHttpServer(["--no-auth"]);
@@ -51,5 +113,94 @@ describe("graceful shutdown", () => {
       stdout: { text: "finished\n" },
     });
     expect(await exited).toBe(0);
+  });
+
+  it("finishes a long build that was running on SIGTERM, refuses new work, and exits 0", async () => {
+    const server = await startHttpServer(["--no-auth"]);
+    const client = await connectHttp(server.url);
+    const tag = `localhost/${uniqueName("shutdown-build")}:latest`;
+    images.push(tag);
+    const steps: string[] = [];
+    const building = client.callTool(
+      {
+        name: "podman_build",
+        arguments: {
+          tag,
+          containerfile: `FROM ${testEnv().PODMAN_TEST_IMAGE}\nRUN sleep 5\n`,
+          no_cache: true,
+        },
+      },
+      undefined,
+      { onprogress: ({ message }) => steps.push(message ?? "") },
+    );
+    await expect
+      .poll(() => steps.some((step) => step.includes("RUN sleep 5")), { timeout: 30_000 })
+      .toBe(true);
+    const exited = new Promise<number | null>((resolve) => server.process.once("exit", resolve));
+    const signalled = performance.now();
+    server.process.kill("SIGTERM");
+    await expectNewRequestsRefused(server);
+
+    const result = (await building) as CallToolResult;
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ tags: [tag] });
+    expect(await exited).toBe(0);
+    console.log(
+      `build finished and the server exited ${Math.round(performance.now() - signalled)} ms after SIGTERM`,
+    );
+    const { status } = await podman.request("GET", `/images/${encodeURIComponent(tag)}/exists`);
+    expect(status).toBe(204);
+  });
+
+  it("leaves a compose project whole, never half-made, when SIGTERM comes during its up", async () => {
+    const server = await startHttpServer(["--no-auth"]);
+    const client = await connectHttp(server.url);
+    const project = uniqueName("shutdown-cmp");
+    projects.push(project);
+    const image = testEnv().PODMAN_TEST_IMAGE;
+    const content = [
+      "services:",
+      "  a:",
+      `    image: ${image}`,
+      '    command: ["sh", "-c", "sleep 4; echo ok > /ready; exec sleep 600"]',
+      "    healthcheck:",
+      '      test: ["CMD", "cat", "/ready"]',
+      "      interval: 1s",
+      "      retries: 30",
+      "  b:",
+      `    image: ${image}`,
+      '    command: ["sleep", "600"]',
+      "    depends_on:",
+      "      a:",
+      "        condition: service_healthy",
+    ].join("\n");
+    const progress: string[] = [];
+    const up = client.callTool(
+      { name: "podman_compose_up", arguments: { content, project_name: project } },
+      undefined,
+      { onprogress: ({ message }) => progress.push(message ?? "") },
+    );
+    await expect
+      .poll(() => progress.includes("waiting for a to be healthy"), { timeout: 30_000 })
+      .toBe(true);
+    const exited = new Promise<number | null>((resolve) => server.process.once("exit", resolve));
+    server.process.kill("SIGTERM");
+    await expectNewRequestsRefused(server);
+    const result = (await up) as CallToolResult;
+    expect(await exited).toBe(0);
+
+    const containers = await projectContainers(podman, project);
+    const networks = await projectNetworks(podman, project);
+    console.log(
+      `compose up across SIGTERM: ${result.isError ? `failed: ${textOf(result)}` : "completed"}; ` +
+        `left containers ${JSON.stringify(containers)}, networks ${JSON.stringify(networks)}`,
+    );
+    if (result.isError) {
+      expect(containers).toEqual([]);
+      expect(networks).toEqual([]);
+    } else {
+      expect(containers).toEqual([`${project}-a-1:running`, `${project}-b-1:running`]);
+      expect(networks).toEqual([`${project}_default`]);
+    }
   });
 });

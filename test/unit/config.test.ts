@@ -58,6 +58,22 @@ describe("parseCli transport", () => {
       ws: false,
       logLevel: "info",
       tools: { readOnly: false, include: undefined, exclude: [] },
+      policy: {
+        allowPrivileged: false,
+        allowCapAdd: false,
+        allowHostNamespaces: false,
+        allowDevices: false,
+        allowUnconfined: false,
+        allowBind: [],
+        allowedRegistries: undefined,
+        maxMemoryBytes: undefined,
+        maxCpus: undefined,
+        maxPids: undefined,
+        managedOnly: false,
+      },
+      showSecrets: false,
+      auditLog: undefined,
+      limits: { maxBodyBytes: 4 * 1024 * 1024, maxSessions: 64, sessionIdleMs: 900_000 },
     });
   });
 
@@ -399,5 +415,61 @@ describe("token and listen edge cases", () => {
   it("refuses unbalanced brackets in --listen", () => {
     for (const text of ["[]:80", "[foo:80", "foo]:80"])
       expect(() => parseListen(text)).toThrow(/HOST:PORT/);
+  });
+});
+
+describe("policy, audit and limit flags", () => {
+  it("reads every policy flag, with --allow-bind repeated and comma-separated", () => {
+    const config = serve([
+      "--stdio",
+      "--allow-privileged",
+      "--allow-cap-add",
+      "--allow-host-namespaces",
+      "--allow-devices",
+      "--allow-unconfined",
+      "--allow-bind",
+      "/srv/data/",
+      "--allow-bind=/tmp,/var/lib/builds",
+      "--allowed-registries",
+      "registry.example.com, localhost:5000",
+      "--max-memory",
+      "2g",
+      "--max-cpus",
+      "1.5",
+      "--max-pids",
+      "512",
+      "--managed-only",
+      "--show-secrets",
+      "--audit-log",
+      "/var/log/mcp-podman/audit.jsonl",
+      "--max-body-bytes",
+      "1024",
+      "--max-sessions",
+      "8",
+      "--session-idle-timeout",
+      "60",
+    ]);
+    expect(config.policy).toEqual({
+      allowPrivileged: true,
+      allowCapAdd: true,
+      allowHostNamespaces: true,
+      allowDevices: true,
+      allowUnconfined: true,
+      allowBind: ["/srv/data", "/tmp", "/var/lib/builds"],
+      allowedRegistries: ["registry.example.com", "localhost:5000"],
+      maxMemoryBytes: 2 * 1024 ** 3,
+      maxCpus: 1.5,
+      maxPids: 512,
+      managedOnly: true,
+    });
+    expect(config.showSecrets).toBe(true);
+    expect(config.auditLog).toBe("/var/log/mcp-podman/audit.jsonl");
+    expect(config.limits).toEqual({ maxBodyBytes: 1024, maxSessions: 8, sessionIdleMs: 60_000 });
+  });
+
+  it("refuses relative bind directories and non-numeric limits", () => {
+    expect(failure(["--stdio", "--allow-bind", "data"]).message).toMatch(/absolute/);
+    expect(failure(["--stdio", "--max-sessions", "many"]).message).toMatch(/--max-sessions/);
+    expect(failure(["--stdio", "--max-pids", "1.5"]).message).toMatch(/whole number/);
   });
 });

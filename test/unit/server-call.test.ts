@@ -81,6 +81,21 @@ const ctx: ToolContext = {
   files,
   signal: new AbortController().signal,
   progress: async () => {},
+  policy: {
+    allowPrivileged: false,
+    allowCapAdd: false,
+    allowHostNamespaces: false,
+    allowDevices: false,
+    allowUnconfined: false,
+    allowBind: [],
+    allowedRegistries: undefined,
+    maxMemoryBytes: undefined,
+    maxCpus: undefined,
+    maxPids: undefined,
+    managedOnly: false,
+  },
+  access: { scope: "admin" },
+  showSecrets: false,
 };
 
 const call = (args: unknown) => callTool(echo, args, ctx);

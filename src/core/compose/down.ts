@@ -4,6 +4,8 @@ import type { ToolContext } from "../tools/tool.js";
 import { listProjectContainers } from "./describe.js";
 import { listNetworksByLabel, listVolumesByLabel, removeNetwork, removeVolume } from "./libpod.js";
 import { projectFilter } from "./names.js";
+import { foreignObjectRefusal, ownershipRequired } from "../policy/ownership.js";
+import { MANAGED_LABEL } from "../policy/policy.js";
 
 export interface DownOptions {
   /** Also remove the project's named volumes and its containers' anonymous ones. */
@@ -37,6 +39,21 @@ export async function composeDown(
   const containers = await listProjectContainers(ctx.podman, project, ctx.signal);
   // Newest first: dependents were created after what they depend on.
   containers.sort((a, b) => b.Created.localeCompare(a.Created));
+  const networks = await listNetworksByLabel(ctx.podman, projectFilter(project), ctx.signal);
+  const volumes = options.volumes
+    ? await listVolumesByLabel(ctx.podman, projectFilter(project), ctx.signal)
+    : [];
+  if (ownershipRequired(ctx)) {
+    // All or nothing: a project another tool started is refused before anything is removed.
+    const managed = (labels: Record<string, string> | null | undefined) =>
+      labels?.[MANAGED_LABEL] === "true";
+    const foreign = containers.find((container) => !managed(container.Labels));
+    if (foreign) throw foreignObjectRefusal(ctx, "container", foreign.Names[0] ?? foreign.Id);
+    const network = networks.find((entry) => !managed(entry.labels));
+    if (network) throw foreignObjectRefusal(ctx, "network", network.name);
+    const volume = volumes.find((entry) => !managed(entry.Labels));
+    if (volume) throw foreignObjectRefusal(ctx, "volume", volume.Name);
+  }
   for (const container of containers) {
     const name = container.Names[0] ?? container.Id.slice(0, 12);
     await ctx.progress(`removing ${name}`);
@@ -50,13 +67,13 @@ export async function composeDown(
     if (failed?.Err) throw new PodmanRejected(`removing ${name} failed: ${failed.Err}`, 500);
     report.containers_removed.push(name);
   }
-  for (const network of await listNetworksByLabel(ctx.podman, projectFilter(project), ctx.signal)) {
+  for (const network of networks) {
     await ctx.progress(`removing network ${network.name}`);
     await removeNetwork(ctx.podman, network.name, ctx.signal);
     report.networks_removed.push(network.name);
   }
   if (options.volumes) {
-    for (const volume of await listVolumesByLabel(ctx.podman, projectFilter(project), ctx.signal)) {
+    for (const volume of volumes) {
       await ctx.progress(`removing volume ${volume.Name}`);
       await removeVolume(ctx.podman, volume.Name, ctx.signal);
       report.volumes_removed.push(volume.Name);

@@ -1,5 +1,6 @@
 import { NotFound } from "../errors.js";
 import { buildImage } from "../podman/build.js";
+import { managedLabels } from "../policy/ownership.js";
 import { pullImage } from "../podman/images.js";
 import { tarHostDirectory } from "../podman/tar.js";
 import type { ToolContext } from "../tools/tool.js";
@@ -94,7 +95,7 @@ async function build(
     ...(config.dockerfile ? { containerfile: config.dockerfile } : {}),
     buildArgs: config.args,
     ...(config.target ? { target: config.target } : {}),
-    labels: { [LABEL.project]: project.name, [LABEL.service]: service.name },
+    labels: { [LABEL.project]: project.name, [LABEL.service]: service.name, ...managedLabels() },
     signal: ctx.signal,
     onStep: (line) => void ctx.progress(`${service.name}: ${line}`),
   });

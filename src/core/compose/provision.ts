@@ -4,6 +4,7 @@ import type { UpChanges } from "./changes.js";
 import { createNetwork, createVolume, networkExists, volumeExists } from "./libpod.js";
 import type { ComposeProject, ServiceConfig } from "./model.js";
 import { LABEL } from "./names.js";
+import { managedLabels } from "../policy/ownership.js";
 
 /**
  * Creates the networks the services use that do not exist yet (an existing
@@ -29,7 +30,12 @@ export async function ensureNetworks(
         name: network.name,
         ...(network.driver ? { driver: network.driver } : {}),
         internal: network.internal,
-        labels: { ...network.labels, [LABEL.project]: project.name, [LABEL.network]: key },
+        labels: {
+          ...network.labels,
+          [LABEL.project]: project.name,
+          [LABEL.network]: key,
+          ...managedLabels(),
+        },
       },
       ctx.signal,
     );
@@ -63,7 +69,12 @@ export async function ensureVolumes(
       {
         Name: volume.name,
         ...(volume.driver ? { Driver: volume.driver } : {}),
-        Labels: { ...volume.labels, [LABEL.project]: project.name, [LABEL.volume]: key },
+        Labels: {
+          ...volume.labels,
+          [LABEL.project]: project.name,
+          [LABEL.volume]: key,
+          ...managedLabels(),
+        },
         Options: volume.driverOpts,
       },
       ctx.signal,

@@ -13,6 +13,10 @@ import {
   dependencyOrder,
   selectServices,
 } from "./plan.js";
+import { checkComposeProject } from "../policy/compose.js";
+import { foreignObjectRefusal, managedLabels, ownershipRequired } from "../policy/ownership.js";
+import { MANAGED_LABEL } from "../policy/policy.js";
+import { applyResourceDefaults } from "../policy/spec.js";
 import { ensureNetworks, ensureVolumes } from "./provision.js";
 import { composeLabels, configHash, containerNameOf, serviceSpec } from "./spec.js";
 import { waitCompleted, waitHealthy } from "./wait.js";
@@ -74,6 +78,7 @@ export async function composeUp(
   const services = dependencyOrder(project.services).filter((service) =>
     selected.has(service.name),
   );
+  await checkComposeProject(ctx.policy, project, services, ctx.files);
   const images = await ensureImages(ctx, project, services, options.build);
   checkHealthDependencies(services, (name) => images.byService.get(name)?.hasHealthcheck ?? false);
   const changes = new UpChanges();
@@ -112,11 +117,12 @@ async function ensureContainer(
   changes: UpChanges,
 ): Promise<PlannedContainer> {
   const image = images.byService.get(service.name)!;
-  const spec = serviceSpec(project, service, image.reference);
+  const spec = applyResourceDefaults(ctx.policy, serviceSpec(project, service, image.reference));
   const hash = await configHash(spec);
   spec.labels = {
     ...(spec.labels as Record<string, string>),
     ...composeLabels(project, service, hash),
+    ...managedLabels(),
   };
   const name = containerNameOf(project, service);
   const current = findServiceContainer(existing, service.name, name);
@@ -128,6 +134,10 @@ async function ensureContainer(
     },
     { configHash: hash, imageId: image.id },
   );
+  const mutatesCurrent = action === "start" || action === "recreate";
+  if (current && mutatesCurrent && ownershipRequired(ctx) && !isManaged(current.Labels)) {
+    throw foreignObjectRefusal(ctx, "container", current.Names[0] ?? current.Id);
+  }
   if ((action === "keep" || action === "start") && current) {
     return { service, id: current.Id, name, action };
   }
@@ -210,3 +220,5 @@ async function describeOutcomes(
   }
   return outcomes;
 }
+
+const isManaged = (labels: Record<string, string> | null) => labels?.[MANAGED_LABEL] === "true";

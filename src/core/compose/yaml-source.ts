@@ -21,6 +21,9 @@ export function readComposeYaml(text: string): ComposeYaml {
     throw new BadArgument(`The compose file is not valid YAML: ${messages.join("; ")}`);
   }
   const data: unknown = document.toJS({ maxAliasCount: 1000 });
+  if (containsCycle(data)) {
+    throw new BadArgument("The compose file refers to itself through a YAML alias (&x ... *x)");
+  }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new BadArgument("The compose file must be a mapping with a `services` key");
   }
@@ -37,4 +40,15 @@ export function readComposeYaml(text: string): ComposeYaml {
       return lineCounter.linePos(node.range[0]).line;
     },
   };
+}
+
+/** An alias inside its own anchor (`a: &a [*a]`) makes the data contain itself. */
+function containsCycle(value: unknown, path = new Set<object>()): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (path.has(value)) return true;
+  path.add(value);
+  const children = Array.isArray(value) ? value : Object.values(value);
+  const cyclic = children.some((child) => containsCycle(child, path));
+  path.delete(value);
+  return cyclic;
 }

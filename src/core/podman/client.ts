@@ -198,7 +198,8 @@ export async function errorFromResponse(response: Response): Promise<Error> {
   const text = await response.text().catch(() => "");
   let message = text.trim() || `HTTP ${response.status}`;
   try {
-    const body = JSON.parse(text) as LibpodErrorBody;
+    // Podman 4.3 sometimes writes two error bodies, one per line: the first says it.
+    const body = JSON.parse(text.trim().split("\n")[0] ?? "") as LibpodErrorBody;
     if (body.message) message = body.message;
   } catch {
     // Not JSON: keep the raw text as the message.

@@ -8,6 +8,9 @@ import {
   playKube,
   teardownKube,
 } from "../podman/kube.js";
+import { checkPlayNetwork } from "../policy/joined.js";
+import { enforceKubeYaml, kubePodNames } from "../policy/kube.js";
+import { checkOwnershipIfExists } from "../policy/ownership.js";
 import { shortId } from "./containers/summary.js";
 import { type ToolContext, defineTool } from "./tool.js";
 
@@ -124,9 +127,11 @@ export const podmanKubePlay = defineTool({
     openWorldHint: true,
   },
   async handle(ctx, args) {
-    const yaml = await readKubeYaml(ctx, args);
+    checkPlayNetwork(ctx, args.network);
+    const yaml = enforceKubeYaml(ctx.policy, await readKubeYaml(ctx, args));
     let replaced: string[] = [];
     if (args.replace) {
+      await checkOwnershipIfExists(ctx, "pod", kubePodNames(yaml));
       replaced = await teardownKube(ctx.podman, yaml, ctx.signal).catch((error: unknown) => {
         // Nothing to replace yet.
         if (error instanceof NotFound) return [];
@@ -197,6 +202,7 @@ export const podmanKubeDown = defineTool({
   },
   async handle(ctx, args) {
     const yaml = await readKubeYaml(ctx, args);
+    await checkOwnershipIfExists(ctx, "pod", kubePodNames(yaml));
     const removed = await teardownKube(ctx.podman, yaml, ctx.signal);
     return { removed_pods: removed.map(shortId) };
   },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkOwnership, withManagedLabel } from "../policy/ownership.js";
 import { BadArgument, Conflict } from "../errors.js";
 import {
   type NetworkInfo,
@@ -130,7 +131,7 @@ export const podmanNetworkCreate = defineTool({
         subnets: args.subnet ? [{ subnet: args.subnet, gateway: args.gateway }] : undefined,
         internal: args.internal,
         dns_enabled: args.dns_enabled,
-        labels: args.labels,
+        labels: withManagedLabel(args.labels),
         network_interface: args.interface_name,
       },
       ctx.signal,
@@ -188,6 +189,7 @@ export const podmanNetworkRm = defineTool({
   },
   scope: "admin",
   async handle(ctx, { name, force, timeout }) {
+    await checkOwnership(ctx, "network", name);
     try {
       return {
         removed: await removeNetwork(

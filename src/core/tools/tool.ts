@@ -1,5 +1,7 @@
 import type { z } from "zod";
+import type { Access } from "../access.js";
 import type { PodmanClient } from "../podman/client.js";
+import type { ContainerPolicy } from "../policy/policy.js";
 
 /** One entry of a host directory tree, as HostFiles.walk yields it. */
 export interface HostEntry {
@@ -29,6 +31,12 @@ export interface ToolContext {
   files: HostFiles;
   signal: AbortSignal;
   progress(message: string, progress?: number, total?: number): Promise<void>;
+  /** What the server lets any caller create, and who owns what. */
+  policy: ContainerPolicy;
+  /** Who is calling. */
+  access: Access;
+  /** --show-secrets: inspect shows the values of secret-looking environment variables. */
+  showSecrets: boolean;
 }
 
 /** MCP tool annotations; every tool states all four. */

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { checkOwnership, withManagedLabel } from "../policy/ownership.js";
+import { checkVolumeOptions } from "../policy/spec.js";
 import { Conflict } from "../errors.js";
 import {
   type VolumeInfo,
@@ -101,9 +103,15 @@ export const podmanVolumeCreate = defineTool({
     openWorldHint: false,
   },
   async handle(ctx, args) {
+    checkVolumeOptions(ctx.policy, args.options);
     const volume = await createVolume(
       ctx.podman,
-      { Name: args.name, Driver: args.driver, Labels: args.labels, Options: args.options },
+      {
+        Name: args.name,
+        Driver: args.driver,
+        Labels: withManagedLabel(args.labels),
+        Options: args.options,
+      },
       ctx.signal,
     );
     return summarize(volume);
@@ -140,6 +148,7 @@ export const podmanVolumeRm = defineTool({
   },
   scope: "admin",
   async handle(ctx, { name, force, timeout }) {
+    await checkOwnership(ctx, "volume", name);
     try {
       await removeVolume(ctx.podman, name, { force, timeoutSeconds: timeout }, ctx.signal);
     } catch (error) {

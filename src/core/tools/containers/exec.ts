@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkOwnership } from "../../policy/ownership.js";
 import { PodmanTimeout } from "../../errors.js";
 import { ByteCapture } from "../../podman/bounded-text.js";
 import { createExec, inspectExec, startExec } from "../../podman/containers.js";
@@ -52,6 +53,7 @@ export const podmanExec = defineTool({
     openWorldHint: true,
   },
   async handle(ctx, args) {
+    await checkOwnership(ctx, "container", args.name);
     const execId = await createExec(
       ctx.podman,
       args.name,

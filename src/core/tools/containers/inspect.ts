@@ -2,6 +2,7 @@ import { z } from "zod";
 import { inspectContainer } from "../../podman/containers.js";
 import { projectFields } from "../projection.js";
 import { defineTool } from "../tool.js";
+import { withSecretsHidden } from "./secrets.js";
 import { containerName } from "./lifecycle.js";
 
 /** What podman_inspect and podman_pod_inspect answer. */
@@ -40,7 +41,8 @@ export const podmanInspect = defineTool({
   description:
     "Podman's full inspect document of one container, or only the `fields` you name as dotted " +
     'paths (e.g. ["State.Status", "Config.Env", "NetworkSettings.Ports", "Mounts"]). ' +
-    "PREFER fields: the full document is several kilobytes.",
+    "PREFER fields: the full document is several kilobytes. Values of environment variables " +
+    "whose names look secret (PASSWORD, TOKEN, KEY, ...) are hidden; their names stay.",
   input: z.object({
     name: containerName,
     fields: z
@@ -56,7 +58,8 @@ export const podmanInspect = defineTool({
     openWorldHint: false,
   },
   async handle(ctx, { name, fields }) {
-    return inspectAnswer(await inspectContainer(ctx.podman, name, ctx.signal), fields);
+    const document = await inspectContainer(ctx.podman, name, ctx.signal);
+    return inspectAnswer(ctx.showSecrets ? document : withSecretsHidden(document), fields);
   },
   render: renderInspect,
 });

@@ -7,6 +7,7 @@ import {
   startContainer,
   stopContainer,
 } from "../../podman/containers.js";
+import { checkOwnership } from "../../policy/ownership.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { shortId } from "./summary.js";
 
@@ -63,6 +64,7 @@ export const podmanStart = defineTool({
   output: stateResult,
   annotations: lifecycleAnnotations(false, true),
   async handle(ctx, { name }) {
+    await checkOwnership(ctx, "container", name);
     const change = await startContainer(ctx.podman, name, ctx.signal);
     return describeState(ctx, name, change === "changed", "started");
   },
@@ -79,6 +81,7 @@ export const podmanStop = defineTool({
   output: stateResult,
   annotations: lifecycleAnnotations(true, true),
   async handle(ctx, { name, timeout }) {
+    await checkOwnership(ctx, "container", name);
     const change = await stopContainer(ctx.podman, name, timeout, ctx.signal);
     return describeState(ctx, name, change === "changed", "stopped");
   },
@@ -94,6 +97,7 @@ export const podmanRestart = defineTool({
   output: stateResult,
   annotations: lifecycleAnnotations(true, false),
   async handle(ctx, { name, timeout }) {
+    await checkOwnership(ctx, "container", name);
     await restartContainer(ctx.podman, name, timeout, ctx.signal);
     return describeState(ctx, name, true, "restarted");
   },
@@ -116,6 +120,7 @@ export const podmanRm = defineTool({
   output: z.object({ removed: z.array(z.string()).describe("Short ids of removed containers") }),
   annotations: lifecycleAnnotations(true, true),
   async handle(ctx, { name, force, volumes, timeout }) {
+    await checkOwnership(ctx, "container", name);
     const reports = await removeContainer(
       ctx.podman,
       name,

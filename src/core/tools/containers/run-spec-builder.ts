@@ -40,7 +40,10 @@ export const runArguments = z.object({
   volumes: z
     .array(z.string())
     .optional()
-    .describe('Volumes: "name:/path[:ro]" (named volume) or "/host/path:/path[:ro]" (bind mount)'),
+    .describe(
+      'Volumes: "name:/path[:ro]" (named volume) or "/host/path:/path[:ro]" (bind mount, ' +
+        "only below the host directories the server allows)",
+    ),
   labels: z.record(z.string(), z.string()).optional(),
   restart_policy: z
     .string()

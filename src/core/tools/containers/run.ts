@@ -8,6 +8,9 @@ import {
   waitForExit,
 } from "../../podman/containers.js";
 import { pullImage } from "../../podman/images.js";
+import { checkJoinedNamespaces } from "../../policy/joined.js";
+import { withManagedLabel } from "../../policy/ownership.js";
+import { enforceContainerSpec } from "../../policy/spec.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { boundedLogs, logResult, renderLogs } from "./log-tail.js";
 import { buildRunSpec, runArguments } from "./run-spec-builder.js";
@@ -22,7 +25,9 @@ export const podmanRun = defineTool({
     "Create and start a container from an image (pulled first when missing), like `podman run -d`. " +
     "Answers its id, name, state and published ports. With detach=false it waits up to `timeout` " +
     "seconds for the container to exit and answers the exit code and the tail of its logs. " +
-    "If the call times out, the container may exist: check with podman_ps before retrying.",
+    "If the call times out, the container may exist: check with podman_ps before retrying. " +
+    "The server's policy may refuse the host network, bind mounts or an image's registry " +
+    "before creating anything; the refusal names the rule.",
   input: runArguments,
   output: z.object({
     id: z.string(),
@@ -43,7 +48,9 @@ export const podmanRun = defineTool({
     openWorldHint: true,
   },
   async handle(ctx, args) {
-    const spec = buildRunSpec(args);
+    const spec = enforceContainerSpec(ctx.policy, buildRunSpec(args));
+    spec.labels = withManagedLabel(spec.labels as Record<string, string> | undefined);
+    await checkJoinedNamespaces(ctx, args);
     const created = await createPullingIfMissing(ctx, args.image, spec);
     const id = created.Id;
     try {

@@ -3,6 +3,8 @@ import { BadArgument } from "../../errors.js";
 import { buildImage } from "../../podman/build.js";
 import { tarBuildContext } from "../../podman/build-context.js";
 import { normaliseMemberPath, tarFiles } from "../../podman/tar.js";
+import { withManagedLabel } from "../../policy/ownership.js";
+import { checkContainerfile } from "../../policy/containerfile.js";
 import { shortId } from "../containers/summary.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { withProgress } from "./progress.js";
@@ -81,6 +83,9 @@ export const podmanBuild = defineTool({
     const tags = [...(args.tag ? [args.tag] : []), ...(args.tags ?? [])];
     if (tags.length === 0) throw new BadArgument("give the image a name with `tag` or `tags`");
     const { context, containerfile } = await buildContext(ctx, args);
+    if (ctx.policy.allowedRegistries) {
+      checkContainerfile(ctx.policy, await containerfileText(ctx, args, containerfile));
+    }
     let steps = 0;
     const result = await withProgress(ctx, async (report) => {
       report(`sending the build context (${context.length} bytes)`);
@@ -89,7 +94,7 @@ export const podmanBuild = defineTool({
         containerfile,
         buildArgs: args.build_args,
         target: args.target,
-        labels: args.labels,
+        labels: withManagedLabel(args.labels),
         noCache: args.no_cache,
         pull: args.pull,
         signal: ctx.signal,
@@ -148,4 +153,22 @@ async function buildContext(
     context: tarFiles([{ path, content: args.containerfile! }, ...files]),
     containerfile: path,
   };
+}
+
+/** The Containerfile the build will use, for the policy's registry check. */
+async function containerfileText(
+  ctx: ToolContext,
+  args: z.output<typeof buildArguments>,
+  path: string | undefined,
+): Promise<string> {
+  if (args.containerfile !== undefined) return args.containerfile;
+  const dir = args.context_dir!.replace(/\/+$/, "");
+  for (const candidate of path ? [path] : ["Containerfile", "Dockerfile"]) {
+    try {
+      return await ctx.files.readTextFile(`${dir}/${candidate}`);
+    } catch (error) {
+      if (path || candidate === "Dockerfile") throw error;
+    }
+  }
+  throw new BadArgument(`no Containerfile in ${dir}`);
 }

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { NotFound, PodmanRejected } from "../../errors.js";
 import { buildPodSpec, createPod, inspectPod, removeHalfMadePod } from "../../podman/pods.js";
+import { withManagedLabel } from "../../policy/ownership.js";
+import { checkContainerSpec } from "../../policy/spec.js";
 import { portsArgument } from "../containers/run-spec-builder.js";
 import { publishedPorts, shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
@@ -40,6 +42,8 @@ export const podmanPodCreate = defineTool({
   annotations: podAnnotations(false, false, false),
   async handle(ctx, args) {
     const spec = buildPodSpec(args);
+    checkContainerSpec(ctx.policy, spec);
+    spec.labels = withManagedLabel(args.labels);
     try {
       await createPod(ctx.podman, spec, ctx.signal);
     } catch (error) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type PodInspect, inspectPod, removePod, startPod, stopPod } from "../../podman/pods.js";
+import { checkOwnership } from "../../policy/ownership.js";
 import { shortId } from "../containers/summary.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
@@ -72,6 +73,7 @@ export const podmanPodStart = defineTool({
   output: podState,
   annotations: podAnnotations(false, false, true),
   async handle(ctx, { name }) {
+    await checkOwnership(ctx, "pod", name);
     const change = await startPod(ctx.podman, name, ctx.signal);
     return describePod(ctx, name, change === "changed", "started");
   },
@@ -89,6 +91,7 @@ export const podmanPodStop = defineTool({
   output: podState,
   annotations: podAnnotations(false, true, true),
   async handle(ctx, { name, timeout }) {
+    await checkOwnership(ctx, "pod", name);
     const change = await stopPod(ctx.podman, name, timeout, ctx.signal);
     return describePod(ctx, name, change === "changed", "stopped");
   },
@@ -106,6 +109,7 @@ export const podmanPodRestart = defineTool({
   output: podState,
   annotations: podAnnotations(false, true, false),
   async handle(ctx, { name, timeout }) {
+    await checkOwnership(ctx, "pod", name);
     // libpod's own restart takes no stop timeout, so a container ignoring SIGTERM costs 10 s.
     await stopPod(ctx.podman, name, timeout, ctx.signal);
     await startPod(ctx.podman, name, ctx.signal);
@@ -132,6 +136,7 @@ export const podmanPodRm = defineTool({
   }),
   annotations: podAnnotations(false, true, true),
   async handle(ctx, { name, force, timeout }) {
+    await checkOwnership(ctx, "pod", name);
     const pod = await inspectPod(ctx.podman, name, ctx.signal);
     await removePod(ctx.podman, name, { force, timeoutSeconds: timeout }, ctx.signal);
     return {

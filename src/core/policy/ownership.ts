@@ -1,0 +1,84 @@
+import { NotFound } from "../errors.js";
+import type { ToolContext } from "../tools/tool.js";
+import { MANAGED_LABEL } from "./policy.js";
+import { PolicyRefusal } from "./refusal.js";
+
+export type OwnedKind = "container" | "pod" | "volume" | "network";
+
+/** The labels that mark what this server creates. */
+export const managedLabels = (): Record<string, string> => ({ [MANAGED_LABEL]: "true" });
+
+/** Adds the managed label to a label map (the caller's labels cannot unset it). */
+export const withManagedLabel = (labels: Record<string, string> | undefined) => ({
+  ...labels,
+  ...managedLabels(),
+});
+
+const INSPECT_PATH: Record<OwnedKind, (name: string) => string> = {
+  container: (name) => `/containers/${encodeURIComponent(name)}/json`,
+  pod: (name) => `/pods/${encodeURIComponent(name)}/json`,
+  volume: (name) => `/volumes/${encodeURIComponent(name)}/json`,
+  network: (name) => `/networks/${encodeURIComponent(name)}/json`,
+};
+
+interface Labelled {
+  Labels?: Record<string, string> | null;
+  labels?: Record<string, string> | null;
+  Config?: { Labels?: Record<string, string> | null };
+}
+
+function labelsOf(document: Labelled): Record<string, string> {
+  return document.Config?.Labels ?? document.Labels ?? document.labels ?? {};
+}
+
+/** Whether this caller must prove the object is managed before changing it. */
+export function ownershipRequired(ctx: Pick<ToolContext, "access" | "policy">): boolean {
+  return ctx.access.scope !== "admin" || ctx.policy.managedOnly;
+}
+
+/**
+ * Refuses to change an object this server did not create, unless the caller
+ * is an admin and --managed-only is not set. Runs before the mutating call.
+ */
+export async function checkOwnership(
+  ctx: ToolContext,
+  kind: OwnedKind,
+  name: string,
+): Promise<void> {
+  if (!ownershipRequired(ctx)) return;
+  const document = await ctx.podman.json<Labelled>("GET", INSPECT_PATH[kind](name), {
+    signal: ctx.signal,
+  });
+  if (labelsOf(document)[MANAGED_LABEL] === "true") return;
+  throw foreignObjectRefusal(ctx, kind, name);
+}
+
+export function foreignObjectRefusal(
+  ctx: Pick<ToolContext, "policy">,
+  kind: OwnedKind,
+  name: string,
+): PolicyRefusal {
+  return new PolicyRefusal(
+    ctx.policy.managedOnly
+      ? `the ${kind} "${name}" was not created by mcp-podman: with --managed-only no token may ` +
+          `change objects mcp-podman did not create`
+      : `the ${kind} "${name}" was not created by mcp-podman: an operate token may only change ` +
+          `objects mcp-podman created; an admin token may change anything (unless --managed-only)`,
+  );
+}
+
+/** checkOwnership for each object that exists; the missing ones are nobody's. */
+export async function checkOwnershipIfExists(
+  ctx: ToolContext,
+  kind: OwnedKind,
+  names: readonly string[],
+): Promise<void> {
+  if (!ownershipRequired(ctx)) return;
+  for (const name of names) {
+    try {
+      await checkOwnership(ctx, kind, name);
+    } catch (error) {
+      if (!(error instanceof NotFound)) throw error;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * What a token holder may ask Podman to create. Everything that would give a
+ * workload power over the host is denied unless a flag allows it.
+ */
+export interface ContainerPolicy {
+  /** --allow-privileged: privileged containers. */
+  allowPrivileged: boolean;
+  /** --allow-cap-add: added capabilities. */
+  allowCapAdd: boolean;
+  /** --allow-host-namespaces: the host's network, pid, ipc, uts (and user) namespaces. */
+  allowHostNamespaces: boolean;
+  /** --allow-devices: host devices. */
+  allowDevices: boolean;
+  /** --allow-unconfined: seccomp=unconfined, apparmor=unconfined, label=disable. */
+  allowUnconfined: boolean;
+  /** --allow-bind DIR: host directories that bind mounts may use (they and what is below). */
+  allowBind: string[];
+  /** --allowed-registries: when set, images must come from these registries. */
+  allowedRegistries: string[] | undefined;
+  /** --max-memory: ceiling, and the default when none is asked for, in bytes. */
+  maxMemoryBytes: number | undefined;
+  /** --max-cpus: ceiling, and the default when none is asked for. */
+  maxCpus: number | undefined;
+  /** --max-pids: ceiling, and the default when none is asked for. */
+  maxPids: number | undefined;
+  /** --managed-only: every token, admin too, may change only objects the server created. */
+  managedOnly: boolean;
+}
+
+/** The label every object the server creates carries, and how ownership is recognised. */
+export const MANAGED_LABEL = "io.mcp-podman.managed";

@@ -1,0 +1,174 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  PodmanDirect,
+  callOk,
+  connectHttp,
+  startHttpServer,
+  testEnv,
+  uniqueName,
+} from "./harness.js";
+
+const headers = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+};
+const initialize = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "t", version: "1" },
+  },
+});
+
+describe("limits", () => {
+  it("answers 413 to a body over --max-body-bytes", async () => {
+    const server = await startHttpServer(["--no-auth", "--max-body-bytes", "1024"]);
+    try {
+      const big = await fetch(server.url, { method: "POST", headers, body: "x".repeat(4096) });
+      expect(big.status).toBe(413);
+      expect((await big.json()).error.message).toMatch(/--max-body-bytes/);
+      const ok = await fetch(server.url, { method: "POST", headers, body: initialize });
+      expect(ok.status).toBe(200);
+      await ok.text();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("refuses a session beyond --max-sessions until one closes", async () => {
+    const server = await startHttpServer(["--no-auth", "--max-sessions", "2"]);
+    try {
+      const first = await connectHttp(server.url);
+      const second = await connectHttp(server.url);
+      const third = await fetch(server.url, { method: "POST", headers, body: initialize });
+      expect(third.status).toBe(503);
+      expect((await third.json()).error.message).toMatch(/--max-sessions/);
+      // Ending the session (DELETE) frees its place; merely dropping the connection does not.
+      await (first.transport as StreamableHTTPClientTransport).terminateSession();
+      await first.close();
+      await expect
+        .poll(async () => {
+          const retry = await fetch(server.url, { method: "POST", headers, body: initialize });
+          await retry.text();
+          return retry.status;
+        })
+        .toBe(200);
+      await second.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("closes a session left idle for --session-idle-timeout", async () => {
+    const server = await startHttpServer(["--no-auth", "--session-idle-timeout", "1"]);
+    try {
+      const opened = await fetch(server.url, { method: "POST", headers, body: initialize });
+      const sessionId = opened.headers.get("mcp-session-id")!;
+      await opened.text();
+      const list = () =>
+        fetch(server.url, {
+          method: "POST",
+          headers: { ...headers, "mcp-session-id": sessionId },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+        }).then(async (response) => {
+          await response.text();
+          return response.status;
+        });
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await expect.poll(list, { timeout: 5000 }).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("audit and secrets", () => {
+  const podman = new PodmanDirect();
+  let dir: string;
+  const token = "audit-token-secret-value";
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "mcp-podman-audit-"));
+  });
+  afterAll(async () => {
+    await podman.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes one line per mutating call to --audit-log, naming the token only by its hash", async () => {
+    const auditLog = join(dir, "audit.jsonl");
+    const tokenFile = join(dir, "tokens");
+    writeFileSync(tokenFile, `${token} operate\n`, { mode: 0o600 });
+    const server = await startHttpServer(["--token-file", tokenFile, "--audit-log", auditLog]);
+    try {
+      const client = await connectHttp(server.url, token);
+      await client.callTool({ name: "podman_ps", arguments: {} });
+      const missing = uniqueName("audited");
+      await client.callTool({ name: "podman_stop", arguments: { name: missing } });
+      await client.callTool({ name: "podman_rmi", arguments: { reference: missing } });
+      await client.close();
+      const lines = readFileSync(auditLog, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(lines.map((line) => [line.tool, line.target, line.outcome])).toEqual([
+        ["podman_stop", missing, "not_found"],
+        ["podman_rmi", missing, "refused_scope"],
+      ]);
+      expect(lines[0].token).toMatch(/^[0-9a-f]{8}$/);
+      expect(lines[0].session).toEqual(expect.any(String));
+      for (const channel of [readFileSync(auditLog, "utf8"), server.stderr.join("\n")]) {
+        expect(channel).not.toContain(token);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("hides secret-looking environment values in inspect unless --show-secrets", async () => {
+    const name = podman.track(uniqueName("secrets"));
+    const hidden = await startHttpServer(["--no-auth"]);
+    const shown = await startHttpServer(["--no-auth", "--show-secrets"]);
+    try {
+      const client = await connectHttp(hidden.url);
+      await callOk(client, "podman_run", {
+        image: testEnv().PODMAN_TEST_IMAGE,
+        name,
+        command: ["sleep", "60"],
+        env: { DB_PASSWORD: "hunter2", GREETING: "hello" },
+      });
+      const masked = await callOk<{ inspect: Record<string, string[]> }>(client, "podman_inspect", {
+        name,
+        fields: ["Config.Env"],
+      });
+      expect(masked.inspect["Config.Env"]).toContain("GREETING=hello");
+      expect(masked.inspect["Config.Env"]!.find((e) => e.startsWith("DB_PASSWORD="))).toMatch(
+        /hidden/,
+      );
+      expect(masked.rendered).not.toContain("hunter2");
+      await client.close();
+
+      const revealing = await connectHttp(shown.url);
+      const plain = await callOk<{ inspect: Record<string, string[]> }>(
+        revealing,
+        "podman_inspect",
+        {
+          name,
+          fields: ["Config.Env"],
+        },
+      );
+      expect(plain.inspect["Config.Env"]).toContain("DB_PASSWORD=hunter2");
+      await revealing.close();
+    } finally {
+      await hidden.stop();
+      await shown.stop();
+    }
+  });
+});
