@@ -45,6 +45,7 @@ export function createMcpPodman(
       policy: config.policy,
       audit: auditTrail,
       showSecrets: config.showSecrets,
+      calls,
     });
   /** Connects a server to a transport, counting its requests until they are answered. */
   const connect = (server: Server, transport: Transport) =>

@@ -49,6 +49,8 @@ export interface Limits {
   maxSessions: number;
   /** A session unused this long is closed. */
   sessionIdleMs: number;
+  /** How long a shutdown lets running calls finish before it cancels them. */
+  shutdownMs: number;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
@@ -115,6 +117,8 @@ Audit and limits:
   --max-body-bytes N      largest HTTP request body (default 4194304)
   --max-sessions N        most open MCP sessions (default 64)
   --session-idle-timeout SECS  close a session unused this long (default 900)
+  --shutdown-timeout SECS on SIGTERM, how long running calls may finish before they are
+                          cancelled (and clean up after themselves) (default 20)
   --help, --version
 
 Environment:
@@ -141,6 +145,7 @@ const VALUE_FLAGS = new Set([
   "--max-body-bytes",
   "--max-sessions",
   "--session-idle-timeout",
+  "--shutdown-timeout",
 ]);
 /** Value flags that may be given several times; their values join as a comma list. */
 const REPEATABLE = new Set(["--allow-bind"]);
@@ -227,6 +232,7 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
           flags.get("--session-idle-timeout") ?? "900",
           "--session-idle-timeout",
         ),
+        shutdownMs: parseSeconds(flags.get("--shutdown-timeout") ?? "20", "--shutdown-timeout"),
       },
     },
   };

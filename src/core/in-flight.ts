@@ -11,6 +11,35 @@ import type { JSONRPCMessage, MessageExtraInfo } from "@modelcontextprotocol/sdk
 export class InFlightCalls {
   #running = 0;
   #waiters: (() => void)[] = [];
+  #handlers = 0;
+  #handlerWaiters: (() => void)[] = [];
+
+  /**
+   * Runs a tool handler, counted until it returns. Unlike the request count,
+   * this outlives the session: after a shutdown closed the sessions (which
+   * aborts the handlers), the handlers' own cleanup, such as a compose
+   * rollback, is waited for.
+   */
+  async handler<T>(work: () => Promise<T>): Promise<T> {
+    this.#handlers++;
+    try {
+      return await work();
+    } finally {
+      if (--this.#handlers === 0) for (const wake of this.#handlerWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Resolves once no handler runs, or when the deadline passes. */
+  settled(deadlineMs: number): Promise<boolean> {
+    if (this.#handlers === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), deadlineMs);
+      this.#handlerWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
 
   get running() {
     return this.#running;

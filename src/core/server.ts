@@ -9,6 +9,7 @@ import {
 import { z } from "zod";
 import { type Access, type Scope, requiredScope, scopeAllows } from "./access.js";
 import type { AuditTrail } from "./audit.js";
+import type { InFlightCalls } from "./in-flight.js";
 import { McpPodmanError } from "./errors.js";
 import type { Logger } from "./log.js";
 import type { PodmanClient } from "./podman/client.js";
@@ -58,6 +59,7 @@ export interface ServerDependencies {
   policy: ContainerPolicy;
   audit: AuditTrail;
   showSecrets: boolean;
+  calls: InFlightCalls;
 }
 
 /** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
@@ -71,6 +73,7 @@ export function createMcpServer({
   policy,
   audit,
   showSecrets,
+  calls,
 }: ServerDependencies): Server {
   const server = new Server(
     { name: SERVER_NAME, version },
@@ -137,7 +140,9 @@ export function createMcpServer({
       },
       async () => {
         const started = performance.now();
-        const outcome = await callTool(tool, request.params.arguments ?? {}, ctx);
+        const outcome = await calls.handler(() =>
+          callTool(tool, request.params.arguments ?? {}, ctx),
+        );
         const durationMs = performance.now() - started;
         logger.log(outcome.errorType === "_OTHER" ? "warning" : "debug", "tool call", {
           tool: tool.name,

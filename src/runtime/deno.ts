@@ -59,7 +59,8 @@ declare const Deno: DenoApi;
 
 declare const MCP_PODMAN_VERSION: string;
 const version = typeof MCP_PODMAN_VERSION === "string" ? MCP_PODMAN_VERSION : "dev";
-const SHUTDOWN_DEADLINE_MS = 20_000;
+/** After the deadline, cancelled calls get this long to clean up (a compose rollback). */
+const CLEANUP_GRACE_MS = 15_000;
 const encoder = new TextEncoder();
 const writeErr = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
 
@@ -203,7 +204,7 @@ export async function runOnDeno(): Promise<void> {
     stopping = true;
     logger.info("shutting down", { running_calls: core.calls.running });
     void stop()
-      .then(() => core.calls.idle(SHUTDOWN_DEADLINE_MS))
+      .then(() => core.calls.settled(CLEANUP_GRACE_MS))
       .then(() => Deno.exit(0));
   };
 
@@ -212,7 +213,7 @@ export async function runOnDeno(): Promise<void> {
     await core.connect(server, new StdioServerTransport());
     logger.info("serving MCP over stdio", { socket: config.socket, version, runtime: "deno" });
     const stop = onSignal(async () => {
-      await core.calls.idle(SHUTDOWN_DEADLINE_MS);
+      await core.calls.idle(config.limits.shutdownMs);
       await server.close();
     });
     Deno.addSignalListener("SIGTERM", stop);
@@ -258,7 +259,7 @@ async function serveHttp(
   );
   const stop = onSignal(async () => {
     http.drain();
-    await core.calls.idle(SHUTDOWN_DEADLINE_MS);
+    await core.calls.idle(config.limits.shutdownMs);
     await http.closeSessions();
     await server.shutdown();
   });

@@ -15,8 +15,8 @@ import { mcpWebSocketServer } from "./node-websocket.js";
 declare const MCP_PODMAN_VERSION: string;
 const version = typeof MCP_PODMAN_VERSION === "string" ? MCP_PODMAN_VERSION : "dev";
 
-/** How long a shutdown waits for running tool calls before it cuts them off. */
-const SHUTDOWN_DEADLINE_MS = 20_000;
+/** After the deadline, cancelled calls get this long to clean up (a compose rollback). */
+const CLEANUP_GRACE_MS = 15_000;
 
 /** undici speaks HTTP over the unix socket; the URL's host is ignored. */
 function unixSocketFetch(socketPath: string): SocketFetch {
@@ -102,9 +102,9 @@ export async function runOnNode(argv: string[]): Promise<void> {
     stopping = true;
     logger.info("shutting down", { signal, running_calls: core.calls.running });
     void stop()
-      .then(() => core.calls.idle(SHUTDOWN_DEADLINE_MS))
-      .then(async (drained) => {
-        if (!drained) logger.warning("shutdown deadline passed with calls still running");
+      .then(() => core.calls.settled(CLEANUP_GRACE_MS))
+      .then(async (settled) => {
+        if (!settled) logger.warning("calls still running after the shutdown grace period");
         await telemetry?.shutdown().catch(() => undefined);
         process.exit(0);
       });
@@ -115,7 +115,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
     await core.connect(server, new StdioServerTransport());
     logger.info("serving MCP over stdio", { socket: config.socket, version });
     const stop = onSignal(async () => {
-      await core.calls.idle(SHUTDOWN_DEADLINE_MS);
+      await core.calls.idle(config.limits.shutdownMs);
       await server.close();
     });
     process.on("SIGTERM", stop);
@@ -169,7 +169,7 @@ function serveHttp(
   const stop = onSignal(async () => {
     http.drain();
     listener.close();
-    await core.calls.idle(SHUTDOWN_DEADLINE_MS);
+    await core.calls.idle(config.limits.shutdownMs);
     await http.closeSessions();
   });
   process.on("SIGTERM", stop);

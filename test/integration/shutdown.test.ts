@@ -203,4 +203,49 @@ describe("graceful shutdown", () => {
       expect(networks).toEqual([`${project}_default`]);
     }
   });
+
+  it("cancels a compose up still waiting at --shutdown-timeout and rolls it back before exiting", async () => {
+    const server = await startHttpServer(["--no-auth", "--shutdown-timeout", "1"]);
+    const client = await connectHttp(server.url);
+    const project = uniqueName("shutdown-rollback");
+    projects.push(project);
+    const image = testEnv().PODMAN_TEST_IMAGE;
+    const content = [
+      "services:",
+      "  a:",
+      `    image: ${image}`,
+      '    command: ["sleep", "600"]',
+      "    healthcheck:",
+      '      test: ["CMD", "false"]',
+      "      interval: 1s",
+      "      retries: 1000",
+      "  b:",
+      `    image: ${image}`,
+      '    command: ["sleep", "600"]',
+      "    depends_on:",
+      "      a:",
+      "        condition: service_healthy",
+    ].join("\n");
+    const progress: string[] = [];
+    const up = client
+      .callTool(
+        { name: "podman_compose_up", arguments: { content, project_name: project } },
+        undefined,
+        { onprogress: ({ message }) => progress.push(message ?? "") },
+      )
+      .catch((error: unknown) => error);
+    await expect
+      .poll(() => progress.includes("waiting for a to be healthy"), { timeout: 30_000 })
+      .toBe(true);
+    expect((await projectContainers(podman, project)).length).toBeGreaterThan(0);
+    const exited = new Promise<number | null>((resolve) => server.process.once("exit", resolve));
+    server.process.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    // The session closed under the call: closing the client settles it.
+    await client.close().catch(() => undefined);
+    await up;
+    // The cancelled up removed what it had created before the process exited.
+    expect(await projectContainers(podman, project)).toEqual([]);
+    expect(await projectNetworks(podman, project)).toEqual([]);
+  });
 });

@@ -73,7 +73,12 @@ describe("parseCli transport", () => {
       },
       showSecrets: false,
       auditLog: undefined,
-      limits: { maxBodyBytes: 4 * 1024 * 1024, maxSessions: 64, sessionIdleMs: 900_000 },
+      limits: {
+        maxBodyBytes: 4 * 1024 * 1024,
+        maxSessions: 64,
+        sessionIdleMs: 900_000,
+        shutdownMs: 20_000,
+      },
     });
   });
 
@@ -448,6 +453,8 @@ describe("policy, audit and limit flags", () => {
       "8",
       "--session-idle-timeout",
       "60",
+      "--shutdown-timeout",
+      "5",
     ]);
     expect(config.policy).toEqual({
       allowPrivileged: true,
@@ -464,7 +471,12 @@ describe("policy, audit and limit flags", () => {
     });
     expect(config.showSecrets).toBe(true);
     expect(config.auditLog).toBe("/var/log/mcp-podman/audit.jsonl");
-    expect(config.limits).toEqual({ maxBodyBytes: 1024, maxSessions: 8, sessionIdleMs: 60_000 });
+    expect(config.limits).toEqual({
+      maxBodyBytes: 1024,
+      maxSessions: 8,
+      sessionIdleMs: 60_000,
+      shutdownMs: 5000,
+    });
   });
 
   it("refuses relative bind directories and non-numeric limits", () => {
