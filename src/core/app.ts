@@ -46,6 +46,7 @@ export function createMcpPodman(
       audit: auditTrail,
       showSecrets: config.showSecrets,
       calls,
+      maxOutputBytes: config.limits.maxOutputBytes,
     });
   /** Connects a server to a transport, counting its requests until they are answered. */
   const connect = (server: Server, transport: Transport) =>

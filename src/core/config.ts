@@ -51,6 +51,8 @@ export interface Limits {
   sessionIdleMs: number;
   /** How long a shutdown lets running calls finish before it cancels them. */
   shutdownMs: number;
+  /** The largest answer any tool may give. */
+  maxOutputBytes: number;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
@@ -117,6 +119,7 @@ Audit and limits:
   --max-body-bytes N      largest HTTP request body (default 4194304)
   --max-sessions N        most open MCP sessions (default 64)
   --session-idle-timeout SECS  close a session unused this long (default 900)
+  --max-output-bytes N    largest answer any tool may give (default 2097152)
   --shutdown-timeout SECS on SIGTERM, how long running calls may finish before they are
                           cancelled (and clean up after themselves) (default 20)
   --help, --version
@@ -146,6 +149,7 @@ const VALUE_FLAGS = new Set([
   "--max-sessions",
   "--session-idle-timeout",
   "--shutdown-timeout",
+  "--max-output-bytes",
 ]);
 /** Value flags that may be given several times; their values join as a comma list. */
 const REPEATABLE = new Set(["--allow-bind"]);
@@ -233,6 +237,7 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
           "--session-idle-timeout",
         ),
         shutdownMs: parseSeconds(flags.get("--shutdown-timeout") ?? "20", "--shutdown-timeout"),
+        maxOutputBytes: positiveInteger(flags, "--max-output-bytes", 2 * 1024 * 1024),
       },
     },
   };

@@ -60,6 +60,8 @@ export interface ServerDependencies {
   audit: AuditTrail;
   showSecrets: boolean;
   calls: InFlightCalls;
+  /** The largest answer a tool may give, whatever its own arguments allow. */
+  maxOutputBytes: number;
 }
 
 /** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
@@ -74,6 +76,7 @@ export function createMcpServer({
   audit,
   showSecrets,
   calls,
+  maxOutputBytes,
 }: ServerDependencies): Server {
   const server = new Server(
     { name: SERVER_NAME, version },
@@ -141,7 +144,7 @@ export function createMcpServer({
       async () => {
         const started = performance.now();
         const outcome = await calls.handler(() =>
-          callTool(tool, request.params.arguments ?? {}, ctx),
+          callTool(tool, request.params.arguments ?? {}, ctx, maxOutputBytes),
         );
         const durationMs = performance.now() - started;
         logger.log(outcome.errorType === "_OTHER" ? "warning" : "debug", "tool call", {
@@ -217,6 +220,7 @@ export async function callTool(
   tool: AnyTool,
   rawArguments: unknown,
   ctx: ToolContext,
+  maxOutputBytes = Infinity,
 ): Promise<ToolOutcome> {
   const decoded = decodeJsonStringArguments(tool.input, rawArguments);
   const parsed = tool.input.safeParse(decoded);
@@ -231,9 +235,18 @@ export async function callTool(
         `Unexpected failure: ${tool.name} produced a result that does not match its output schema (${describeIssues(checked.error)}).`,
       );
     }
+    const text = tool.render(checked.data);
+    const size = Math.max(byteLength(text), byteLength(JSON.stringify(checked.data)));
+    if (size > maxOutputBytes) {
+      return failed(
+        "output_too_large",
+        `The answer of ${tool.name} would be ${size} bytes, over the ${maxOutputBytes} bytes ` +
+          "--max-output-bytes allows: narrow it with filters, fields, tail or max_bytes",
+      );
+    }
     return {
       result: {
-        content: [{ type: "text", text: tool.render(checked.data) }],
+        content: [{ type: "text", text }],
         structuredContent: checked.data,
       },
     };
@@ -242,6 +255,8 @@ export async function callTool(
     return failed(kind, describeFailure(error));
   }
 }
+
+const byteLength = (text: string) => new TextEncoder().encode(text).length;
 
 function failed(errorType: string, message: string): ToolOutcome {
   return { result: errorResult(message), errorType };

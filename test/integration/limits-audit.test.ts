@@ -66,6 +66,34 @@ describe("limits", () => {
     }
   });
 
+  it("refuses an answer over --max-output-bytes and says how to narrow it", async () => {
+    const podman = new PodmanDirect();
+    const name = podman.track(uniqueName("big-answer"));
+    const server = await startHttpServer(["--no-auth", "--max-output-bytes", "2000"]);
+    try {
+      const client = await connectHttp(server.url);
+      await callOk(client, "podman_run", {
+        image: testEnv().PODMAN_TEST_IMAGE,
+        name,
+        command: ["sleep", "60"],
+      });
+      const whole = await client.callTool({ name: "podman_inspect", arguments: { name } });
+      expect(whole.isError).toBe(true);
+      expect(JSON.stringify(whole.content)).toMatch(
+        /over the 2000 bytes --max-output-bytes allows/,
+      );
+      const narrow = await callOk<{ inspect: Record<string, unknown> }>(client, "podman_inspect", {
+        name,
+        fields: ["State.Status"],
+      });
+      expect(narrow.inspect["State.Status"]).toBe("running");
+      await client.close();
+    } finally {
+      await server.stop();
+      await podman.cleanup();
+    }
+  });
+
   it("closes a session left idle for --session-idle-timeout", async () => {
     const server = await startHttpServer(["--no-auth", "--session-idle-timeout", "1"]);
     try {

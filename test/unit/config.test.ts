@@ -78,6 +78,7 @@ describe("parseCli transport", () => {
         maxSessions: 64,
         sessionIdleMs: 900_000,
         shutdownMs: 20_000,
+        maxOutputBytes: 2 * 1024 * 1024,
       },
     });
   });
@@ -455,6 +456,8 @@ describe("policy, audit and limit flags", () => {
       "60",
       "--shutdown-timeout",
       "5",
+      "--max-output-bytes",
+      "65536",
     ]);
     expect(config.policy).toEqual({
       allowPrivileged: true,
@@ -476,6 +479,7 @@ describe("policy, audit and limit flags", () => {
       maxSessions: 8,
       sessionIdleMs: 60_000,
       shutdownMs: 5000,
+      maxOutputBytes: 65536,
     });
   });
 
