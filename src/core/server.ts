@@ -1,4 +1,5 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
@@ -6,7 +7,7 @@ import {
   type CallToolResult,
   type Tool as ToolListing,
 } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
+import * as z from "zod";
 import { type Access, type Scope, requiredScope, scopeAllows } from "./access.js";
 import type { AuditTrail } from "./audit.js";
 import type { InFlightCalls } from "./in-flight.js";
@@ -20,26 +21,41 @@ import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
 
 export const SERVER_NAME = "mcp-podman";
 
-/** The tools and their listings per scope, computed once and shared by every session. */
+/**
+ * The SDK validates elicitation answers with a JSON Schema validator, and
+ * builds an Ajv instance per session unless given one: tens of milliseconds
+ * and megabytes for a feature this server never uses, as it never elicits.
+ */
+const NO_ELICITATION: jsonSchemaValidator = {
+  getValidator() {
+    throw new Error("mcp-podman does not elicit input, so it validates no elicitation answers");
+  },
+};
+
+/**
+ * The tools, and their listings per scope. A listing's JSON Schema is made on
+ * the first tools/list, not at start-up, and then shared by every session.
+ */
 export class ToolRegistry {
   readonly #tools = new Map<string, AnyTool>();
-  readonly #listings: Record<Scope, ToolListing[]>;
+  readonly #listings = new Map<Scope, ToolListing[]>();
+  #listed: { tool: AnyTool; listing: ToolListing }[] | undefined;
 
   constructor(tools: AnyTool[]) {
     for (const tool of tools) this.#tools.set(tool.name, tool);
-    const listed = tools.map((tool) => ({ tool, listing: listTool(tool) }));
-    const allowedTo = (scope: Scope) =>
-      listed.filter(({ tool }) => scopeAllows(scope, requiredScope(tool))).map((t) => t.listing);
-    this.#listings = {
-      read: allowedTo("read"),
-      operate: allowedTo("operate"),
-      admin: allowedTo("admin"),
-    };
   }
 
   /** What a caller with this scope sees: nothing it may not call. */
   listingsFor(scope: Scope): ToolListing[] {
-    return this.#listings[scope];
+    let listings = this.#listings.get(scope);
+    if (!listings) {
+      this.#listed ??= [...this.#tools.values()].map((tool) => ({ tool, listing: listTool(tool) }));
+      listings = this.#listed
+        .filter(({ tool }) => scopeAllows(scope, requiredScope(tool)))
+        .map(({ listing }) => listing);
+      this.#listings.set(scope, listings);
+    }
+    return listings;
   }
 
   get(name: string): AnyTool | undefined {
@@ -85,6 +101,7 @@ export function createMcpServer({
       instructions:
         "Manage the Podman containers of this host. Start with podman_ps; prefer the compact " +
         "answers and bounded logs; use podman_inspect with `fields` to fetch only what you need.",
+      jsonSchemaValidator: NO_ELICITATION,
     },
   );
   forwardLogs(server, logger);

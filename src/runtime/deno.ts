@@ -165,14 +165,8 @@ function readConfig() {
  */
 async function startMetrics(config: Config) {
   if (config.transport !== "http" || Deno.env.toObject().OTEL_DENO === "true") return undefined;
-  const [{ metrics }, { MeterProvider }, { prometheusReader }] = await Promise.all([
-    import("@opentelemetry/api"),
-    import("@opentelemetry/sdk-metrics"),
-    import("./prometheus-metrics.js"),
-  ]);
-  const prometheus = prometheusReader();
-  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [prometheus.reader] }));
-  return prometheus.metricsText;
+  const { startPullMetrics } = await import("./deno-metrics.js");
+  return startPullMetrics();
 }
 
 /**

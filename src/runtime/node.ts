@@ -1,34 +1,19 @@
 import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
-import { createServer as createHttpsServer } from "node:https";
-import { serve, upgradeWebSocket } from "@hono/node-server";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { Agent, fetch as undiciFetch } from "undici";
 import { FULL_ACCESS } from "../core/access.js";
 import { createMcpPodman } from "../core/app.js";
 import { type Config, USAGE, parseCli } from "../core/config.js";
 import { McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/log.js";
-import type { SocketFetch } from "../core/podman/client.js";
+import { fail } from "./node-fail.js";
 import { nodeHostFiles } from "./node-files.js";
-import { mcpWebSocketServer } from "./node-websocket.js";
+import { unixSocketFetch } from "./node-socket-fetch.js";
 
 declare const MCP_PODMAN_VERSION: string;
 const version = typeof MCP_PODMAN_VERSION === "string" ? MCP_PODMAN_VERSION : "dev";
 
 /** After the deadline, cancelled calls get this long to clean up (a compose rollback). */
 const CLEANUP_GRACE_MS = 15_000;
-
-/** undici speaks HTTP over the unix socket; the URL's host is ignored. */
-function unixSocketFetch(socketPath: string): SocketFetch {
-  const dispatcher = new Agent({ connect: { socketPath }, keepAliveTimeout: 10_000 });
-  return (url, init) =>
-    undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>;
-}
-
-function fail(message: string): never {
-  process.stderr.write(`mcp-podman: ${message}\n`);
-  process.exit(2);
-}
 
 /** Appends audit lines to --audit-log FILE (created 0600), or writes them to stderr. */
 function openAuditLog(path: string | undefined): (line: string) => void {
@@ -41,14 +26,6 @@ function openAuditLog(path: string | undefined): (line: string) => void {
   }
   // Synchronous appends: an audit line is never lost to a crash right after the call.
   return (line) => writeSync(fd, `${line}\n`);
-}
-
-function readStartupFile(path: string, flag: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    fail(`cannot read ${flag} ${path}: ${(error as Error).message}`);
-  }
 }
 
 function readConfig(argv: string[]) {
@@ -123,55 +100,6 @@ export async function runOnNode(argv: string[]): Promise<void> {
     process.stdin.on("end", () => stop("SIGHUP"));
     return;
   }
-  serveHttp(config, core, logger, onSignal);
-}
-
-function serveHttp(
-  config: Config,
-  core: ReturnType<typeof createMcpPodman>,
-  logger: Logger,
-  onSignal: (stop: () => Promise<void>) => (signal: NodeJS.Signals) => void,
-) {
-  const listen = config.listen!;
-  const http = core.createHttpApp();
-  const tls = config.tls && {
-    createServer: createHttpsServer,
-    serverOptions: {
-      cert: readStartupFile(config.tls.certFile, "--tls-cert"),
-      key: readStartupFile(config.tls.keyFile, "--tls-key"),
-    },
-  };
-  const scheme = tls ? "https" : "http";
-  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
-  if (config.ws) http.serveWebSocket(upgradeWebSocket);
-  const options = {
-    fetch: http.app.fetch,
-    hostname: listen.host,
-    port: listen.port,
-    ...tls,
-    ...(config.ws ? { websocket: { server: mcpWebSocketServer() } } : {}),
-  };
-  const listener = serve(options, (info) =>
-    logger.info(`serving MCP over ${scheme.toUpperCase()}`, {
-      url: `${scheme}://${host}:${info.port}/mcp`,
-      ...(config.ws
-        ? { websocket: `${scheme === "https" ? "wss" : "ws"}://${host}:${info.port}/ws` }
-        : {}),
-      socket: config.socket,
-      auth: config.noAuth ? "none" : "bearer",
-      version,
-    }),
-  );
-  listener.on("error", (error: Error) => {
-    logger.error(`cannot listen on ${listen.host}:${listen.port}: ${error.message}`);
-    process.exit(1);
-  });
-  const stop = onSignal(async () => {
-    http.drain();
-    listener.close();
-    await core.calls.idle(config.limits.shutdownMs);
-    await http.closeSessions();
-  });
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  const { serveHttp } = await import("./node-http.js");
+  serveHttp(config, core, logger, onSignal, version);
 }

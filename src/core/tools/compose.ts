@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { composeDown } from "../compose/down.js";
 import { loadProject, loadProjectName } from "../compose/load.js";
 import { withStepProgress } from "../compose/progress.js";

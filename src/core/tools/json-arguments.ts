@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /**
  * Some MCP clients send nested arguments as JSON-encoded strings

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadArgument, Conflict, NotFound, PodmanRejected } from "../errors.js";
 import {
   type PlayKubeReport,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkOwnership, withManagedLabel } from "../policy/ownership.js";
 import { BadArgument, Conflict } from "../errors.js";
 import {

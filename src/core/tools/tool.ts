@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Access } from "../access.js";
 import type { PodmanClient } from "../podman/client.js";
 import type { ContainerPolicy } from "../policy/policy.js";

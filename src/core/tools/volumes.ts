@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkOwnership, withManagedLabel } from "../policy/ownership.js";
 import { checkVolumeOptions } from "../policy/spec.js";
 import { Conflict } from "../errors.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { checkOwnership } from "../../policy/ownership.js";
 import { PodmanTimeout } from "../../errors.js";
 import { ByteCapture } from "../../podman/bounded-text.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { inspectContainer } from "../../podman/containers.js";
 import { projectFields } from "../projection.js";
 import { defineTool } from "../tool.js";

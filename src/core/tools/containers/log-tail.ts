@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadArgument } from "../../errors.js";
 import { TailBuffer } from "../../podman/bounded-text.js";
 import { containerLogs } from "../../podman/containers.js";

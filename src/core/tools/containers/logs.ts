@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineTool } from "../tool.js";
 import { containerName } from "./lifecycle.js";
 import { boundedLogs, logArguments, logResult, renderLogs } from "./log-tail.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { listContainers } from "../../podman/containers.js";
 import { defineTool } from "../tool.js";
 import { formatPort, shortId, statusText } from "./summary.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BadArgument } from "../../errors.js";
 import { buildImage } from "../../podman/build.js";
 import { tarBuildContext } from "../../podman/build-context.js";

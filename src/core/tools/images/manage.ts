@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { imageId, pruneImages, removeImage, tagImage } from "../../podman/images.js";
 import { shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { NotFound, PodmanRejected } from "../../errors.js";
 import { buildPodSpec, createPod, inspectPod, removeHalfMadePod } from "../../podman/pods.js";
 import { withManagedLabel } from "../../policy/ownership.js";

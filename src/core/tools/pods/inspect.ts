@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { inspectPod } from "../../podman/pods.js";
 import { inspectAnswer, inspectOutput, renderInspect } from "../containers/inspect.js";
 import { defineTool } from "../tool.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type PodInspect, inspectPod, removePod, startPod, stopPod } from "../../podman/pods.js";
 import { checkOwnership } from "../../policy/ownership.js";
 import { shortId } from "../containers/summary.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { readPodLogs } from "../../podman/pod-logs.js";
 import { inspectPod } from "../../podman/pods.js";
 import {

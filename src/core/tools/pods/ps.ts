@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { listContainersById, listPods } from "../../podman/pods.js";
 import { formatPort, shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { distinctImages, getSystemDf, shortenId, summarizeDiskUsage } from "../../podman/system.js";
 import { defineTool } from "../tool.js";
 import { readOnly } from "./annotations.js";

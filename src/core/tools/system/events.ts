@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { chronological, readEventHistory, summarizeEvent } from "../../podman/events.js";
 import { defineTool } from "../tool.js";
 import { readOnly } from "./annotations.js";

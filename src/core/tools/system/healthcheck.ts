@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Conflict, PodmanRejected } from "../../errors.js";
 import { inspectContainer } from "../../podman/containers.js";
 import { runHealthcheck, shortenId, type HealthState } from "../../podman/system.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Conflict } from "../../errors.js";
 import { inspectContainer } from "../../podman/containers.js";
 import { cpuPercentBetween, readStats, shortenId, type RawStats } from "../../podman/system.js";
