@@ -113,12 +113,12 @@ export async function traceToolCall<T>(
 }
 
 /** A child span for one Podman API request, named "{method} {path template}". */
-export async function tracePodmanRequest(
+export async function tracePodmanRequest<Answer extends { status: number }>(
   method: string,
   path: string,
   socket: string,
-  send: () => Promise<Response>,
-): Promise<Response> {
+  send: () => Promise<Answer>,
+): Promise<Answer> {
   const template = pathTemplate(path);
   const attributes: Attributes = {
     "http.request.method": method,

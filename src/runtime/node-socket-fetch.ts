@@ -1,20 +1,21 @@
-import { Agent, type IncomingMessage, request } from "node:http";
+import { Agent, type ClientRequest, type IncomingMessage, request } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import type { SocketFetch } from "../core/podman/client.js";
+import type { PodmanResponse, SocketFetch } from "../core/podman/client.js";
 
-/** Statuses whose Response must have a null body. */
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+/** Statuses that have no body. */
+const NO_BODY_STATUSES = new Set([204, 205, 304]);
 
 /**
- * fetch over a unix socket with node:http and a keep-alive agent. It is a
- * fraction of undici's size, which is most of the start-up time on Node: the
- * whole bundle is compiled before the first line runs.
+ * fetch over a unix socket with node:http and a keep-alive agent: a fraction
+ * of undici's size, which was most of the start-up time. The answer is read
+ * straight from Node's stream; a web stream is made only for a caller that
+ * asks for `body` (logs, events, build progress).
  */
 export function unixSocketFetch(socketPath: string): SocketFetch {
   const agent = new Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
   return (url, init) =>
-    new Promise<Response>((resolve, reject) => {
+    new Promise<PodmanResponse>((resolve, reject) => {
       const signal = init.signal ?? undefined;
       if (signal?.aborted) return reject(signal.reason);
       const target = new URL(url);
@@ -27,10 +28,9 @@ export function unixSocketFetch(socketPath: string): SocketFetch {
       });
       let incoming: IncomingMessage | undefined;
       const abort = () => {
-        const reason = signal?.reason;
-        outgoing.destroy(reason);
-        incoming?.destroy(reason);
-        reject(reason);
+        outgoing.destroy(signal?.reason);
+        incoming?.destroy(signal?.reason);
+        reject(signal?.reason);
       };
       signal?.addEventListener("abort", abort, { once: true });
       const release = () => signal?.removeEventListener("abort", abort);
@@ -38,24 +38,51 @@ export function unixSocketFetch(socketPath: string): SocketFetch {
         release();
         reject(error);
       });
-      outgoing.on("response", (response) => {
-        incoming = response;
-        response.on("close", release);
-        const status = response.statusCode ?? 500;
-        const headers = new Headers();
-        for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) {
-          headers.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
-        }
-        let body: ReadableStream<Uint8Array> | null = null;
-        if (NULL_BODY_STATUSES.has(status)) response.resume();
-        else body = Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>;
-        resolve(new Response(body, { status, statusText: response.statusMessage, headers }));
+      outgoing.on("response", (answer: IncomingMessage) => {
+        incoming = answer;
+        answer.on("close", release);
+        resolve(new SocketResponse(answer));
       });
       sendBody(outgoing, init.body);
     });
 }
 
-function sendBody(outgoing: ReturnType<typeof request>, body: BodyInit | null | undefined) {
+class SocketResponse implements PodmanResponse {
+  readonly status: number;
+  readonly #incoming: IncomingMessage;
+  #body: ReadableStream<Uint8Array> | null | undefined;
+
+  constructor(incoming: IncomingMessage) {
+    this.#incoming = incoming;
+    this.status = incoming.statusCode ?? 500;
+  }
+
+  get ok() {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#body === undefined) {
+      if (NO_BODY_STATUSES.has(this.status)) {
+        this.#incoming.resume();
+        this.#body = null;
+      } else {
+        this.#body = Readable.toWeb(this.#incoming) as unknown as ReadableStream<Uint8Array>;
+      }
+    }
+    return this.#body;
+  }
+
+  async text(): Promise<string> {
+    if (this.#body !== undefined) return this.#body ? new Response(this.#body).text() : "";
+    this.#body = null;
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.#incoming) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  }
+}
+
+function sendBody(outgoing: ClientRequest, body: BodyInit | null | undefined) {
   if (body === undefined || body === null) return void outgoing.end();
   if (typeof body === "string" || body instanceof Uint8Array) return void outgoing.end(body);
   if (body instanceof ArrayBuffer) return void outgoing.end(new Uint8Array(body));

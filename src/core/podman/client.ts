@@ -9,11 +9,19 @@ import {
 } from "../errors.js";
 import { tracePodmanRequest } from "../telemetry.js";
 
+/** What the client reads of an answer: a fetch Response has it, and so may a lighter object. */
+export interface PodmanResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly body: ReadableStream<Uint8Array> | null;
+  text(): Promise<string>;
+}
+
 /**
  * A fetch bound to Podman's unix socket, supplied by the runtime adapter
- * (undici with a socketPath on Node, Deno.createHttpClient on Deno).
+ * (node:http with a socketPath on Node, Deno.createHttpClient on Deno).
  */
-export type SocketFetch = (url: string, init: RequestInit) => Promise<Response>;
+export type SocketFetch = (url: string, init: RequestInit) => Promise<PodmanResponse>;
 
 /**
  * Podman 4.x and 5.x both serve the v4.0.0 libpod paths. The host is "libpod"
@@ -60,11 +68,15 @@ export class PodmanClient {
   }
 
   /** Sends a request; 2xx and 304 (not modified) come back, everything else throws. */
-  async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<PodmanResponse> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const what = options.what ?? `${method} ${path}`;
     const signal = combineSignals(options.signal, timeoutMs);
-    let response: Response;
+    let response: PodmanResponse;
     try {
       response = await tracePodmanRequest(method, path, this.socket, () =>
         this.#fetch(API_BASE + path + encodeQuery(options.query), {
@@ -88,7 +100,7 @@ export class PodmanClient {
   }
 
   /** Reads a body, keeping the timeout and cancellation semantics of the request. */
-  async readText(response: Response, options: RequestOptions, method: string, path: string) {
+  async readText(response: PodmanResponse, options: RequestOptions, method: string, path: string) {
     try {
       return await response.text();
     } catch (error) {
@@ -194,7 +206,7 @@ interface LibpodErrorBody {
 }
 
 /** Libpod answers errors as `{"cause": ..., "message": ..., "response": CODE}`. */
-export async function errorFromResponse(response: Response): Promise<Error> {
+export async function errorFromResponse(response: PodmanResponse): Promise<Error> {
   const text = await response.text().catch(() => "");
   let message = text.trim() || `HTTP ${response.status}`;
   try {

@@ -1,4 +1,4 @@
-import type { PodmanClient, Query } from "./client.js";
+import type { PodmanClient, PodmanResponse, Query } from "./client.js";
 import { encodeFilters } from "./filters.js";
 
 /** The fields of libpod's container list entries that we read (Podman 4.3 and 5.x). */
@@ -192,7 +192,7 @@ export function containerLogs(
   nameOrId: string,
   query: LogQuery,
   signal: AbortSignal,
-): Promise<Response> {
+): Promise<PodmanResponse> {
   return podman.request("GET", `${containerPath(nameOrId)}/logs`, {
     query: { ...query, follow: false },
     signal,
@@ -229,7 +229,7 @@ export function startExec(
   execId: string,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<Response> {
+): Promise<PodmanResponse> {
   return podman.request("POST", `/exec/${execId}/start`, {
     body: { Detach: false, Tty: false },
     signal,

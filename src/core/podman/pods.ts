@@ -1,5 +1,5 @@
 import { BadArgument, Conflict, McpPodmanError, NotFound, PodmanRejected } from "../errors.js";
-import type { PodmanClient } from "./client.js";
+import type { PodmanClient, PodmanResponse } from "./client.js";
 import {
   type ListedContainer,
   type StateChange,
@@ -258,7 +258,7 @@ async function podAction(
     timeoutMs?: number;
   },
 ): Promise<StateChange> {
-  let response: Response;
+  let response: PodmanResponse;
   try {
     response = await podman.request(method, path, { ...options, what });
   } catch (error) {
