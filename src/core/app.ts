@@ -1,5 +1,6 @@
 import type { Config } from "./config.js";
 import { type AuditSink, AuditTrail } from "./audit.js";
+import type { Sha256 } from "./auth.js";
 import { createHttpApp } from "./http.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
@@ -19,11 +20,13 @@ export interface RuntimeServices {
   /** Receives one JSON line per mutating call (--audit-log FILE, else stderr). */
   audit: AuditSink;
   metricsText?: () => Promise<string>;
+  /** A synchronous SHA-256 for bearer tokens, where the runtime has one. */
+  sha256?: Sha256;
 }
 
 export function createMcpPodman(
   config: Config,
-  { socketFetch, files, logger, audit, metricsText }: RuntimeServices,
+  { socketFetch, files, logger, audit, metricsText, sha256 }: RuntimeServices,
   version: string,
 ) {
   const podman = new PodmanClient({
@@ -57,6 +60,7 @@ export function createMcpPodman(
     logger,
     createServer,
     connect,
-    createHttpApp: () => createHttpApp({ config, podman, createServer, connect, metricsText }),
+    createHttpApp: () =>
+      createHttpApp({ config, podman, createServer, connect, metricsText, sha256 }),
   };
 }

@@ -2,16 +2,27 @@ import type { Access } from "./access.js";
 import type { TokenGrant } from "./config.js";
 
 /**
+ * SHA-256. Web Crypto's is asynchronous, a trip through a thread pool on every
+ * request; a runtime adapter may supply its synchronous one instead.
+ */
+export type Sha256 = (data: Uint8Array<ArrayBuffer>) => Uint8Array | Promise<Uint8Array>;
+
+const webCryptoSha256: Sha256 = async (data) =>
+  new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+
+/**
  * Bearer-token checks. Tokens are compared through their SHA-256 digests with a
  * loop that touches every byte, so timing reveals neither content nor length.
  */
 export class BearerTokens {
   readonly #known: Promise<{ digest: Uint8Array; access: Access }[]>;
+  readonly #sha256: Sha256;
 
-  constructor(grants: TokenGrant[]) {
+  constructor(grants: TokenGrant[], sha256: Sha256 = webCryptoSha256) {
+    this.#sha256 = sha256;
     this.#known = Promise.all(
       grants.map(async ({ token, scope }) => {
-        const bytes = await digest(token);
+        const bytes = await this.#digest(token);
         return { digest: bytes, access: { scope, tokenId: tokenId(bytes) } };
       }),
     );
@@ -21,12 +32,16 @@ export class BearerTokens {
   async identify(authorization: string | undefined): Promise<Access | undefined> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
     if (!match) return undefined;
-    const presented = await digest(match[1] as string);
+    const presented = await this.#digest(match[1] as string);
     let granted: Access | undefined;
     for (const known of await this.#known) {
       if (constantTimeEqual(known.digest, presented)) granted = known.access;
     }
     return granted;
+  }
+
+  async #digest(token: string): Promise<Uint8Array> {
+    return this.#sha256(new TextEncoder().encode(token));
   }
 
   /** Answers whether the Authorization header carries one of the tokens. */
@@ -38,11 +53,6 @@ export class BearerTokens {
 /** Names a token in logs: the first 8 hex digits of its SHA-256, never the token. */
 function tokenId(digest: Uint8Array): string {
   return [...digest.slice(0, 4)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-async function digest(token: string): Promise<Uint8Array> {
-  const bytes = new TextEncoder().encode(token);
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
 
 function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -6,7 +6,7 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { UpgradeWebSocket, WSEvents } from "hono/ws";
 import { type Access, FULL_ACCESS } from "./access.js";
-import { BearerTokens } from "./auth.js";
+import { BearerTokens, type Sha256 } from "./auth.js";
 import { isLoopback, type Config } from "./config.js";
 import type { PodmanClient } from "./podman/client.js";
 import { sessionClosed, sessionOpened } from "./telemetry.js";
@@ -29,6 +29,7 @@ export interface HttpAppDependencies {
   connect: (server: Server, transport: Transport) => Promise<void>;
   /** Prometheus text of the current metrics, from the runtime's telemetry SDK. */
   metricsText?: () => Promise<string>;
+  sha256?: Sha256;
 }
 
 interface Session {
@@ -53,11 +54,12 @@ export function createHttpApp({
   createServer,
   connect,
   metricsText,
+  sha256,
 }: HttpAppDependencies) {
   const app = new Hono<Env>();
   const sessions = new Map<string, Session>();
   const webSocketSessions = new Set<WebSocketServerTransport>();
-  const tokens = new BearerTokens(config.tokens);
+  const tokens = new BearerTokens(config.tokens, sha256);
   const loopbackOnly = config.listen !== undefined && isLoopback(config.listen.host);
   let draining = false;
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { FULL_ACCESS } from "../core/access.js";
@@ -69,6 +70,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
       logger,
       audit: openAuditLog(config.auditLog),
       metricsText: telemetry?.metricsText,
+      sha256: (data) => createHash("sha256").update(data).digest(),
     },
     version,
   );
