@@ -1,3 +1,5 @@
+// First: it tunes the heap before the rest of the server allocates.
+import "./node-memory.js";
 import { createHash } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
