@@ -76,9 +76,17 @@ class SocketResponse implements PodmanResponse {
   async text(): Promise<string> {
     if (this.#body !== undefined) return this.#body ? new Response(this.#body).text() : "";
     this.#body = null;
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.#incoming) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString("utf8");
+    const incoming = this.#incoming;
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+      incoming.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+      incoming.on("error", reject);
+      // Destroyed without an error: an abort whose reason already went to the caller.
+      incoming.on("close", () => {
+        if (!incoming.complete) reject(new Error("Podman closed the connection mid-answer"));
+      });
+    });
   }
 }
 
