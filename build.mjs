@@ -1,5 +1,5 @@
 // Bundles the server into ONE self-contained file: dist/mcp-podman.js.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { brotliCompressSync } from "node:zlib";
 import { build } from "esbuild";
 
@@ -76,13 +76,17 @@ await build({
   ...common,
   entryPoints: ["src/main.ts"],
   outfile,
-  format: "esm",
+  // CommonJS: a copy on a build host sits in no package, and Node parses such a
+  // .js file as CommonJS first; an ES module would be compiled twice (+5 MB).
+  format: "cjs",
   define: { MCP_PODMAN_VERSION: JSON.stringify(version) },
   plugins: [compiledOnFirstUse, withoutAjv],
   banner: {
-    // Bundled CommonJS dependencies still call require() for Node built-ins.
-    js: "#!/usr/bin/env node\nimport { createRequire as __mcpCreateRequire } from 'node:module';\nconst require = __mcpCreateRequire(import.meta.url);",
+    // Deno runs a copy outside any package as an ES module, where require() is not given.
+    js: '#!/usr/bin/env node\nvar require = typeof require === "function" ? require : process.getBuiltinModule("node:module").createRequire(process.cwd() + "/");',
   },
 });
+// The repository's package.json says "module"; the bundle in dist/ is CommonJS.
+writeFileSync("dist/package.json", '{ "type": "commonjs" }\n');
 
 console.log(`${outfile}: ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
