@@ -1,5 +1,3 @@
-// First: it tunes the heap before the rest of the server allocates.
-import "./node-memory.js";
 import { createHash } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -10,6 +8,7 @@ import { McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/log.js";
 import { fail } from "./node-fail.js";
 import { nodeHostFiles } from "./node-files.js";
+import { favourSmallHeap } from "./node-memory.js";
 import { unixSocketFetch } from "./node-socket-fetch.js";
 
 declare const MCP_PODMAN_VERSION: string;
@@ -95,6 +94,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
     const server = core.createServer(FULL_ACCESS);
     await core.connect(server, new StdioServerTransport());
     logger.info("serving MCP over stdio", { socket: config.socket, version });
+    favourSmallHeap();
     const stop = onSignal(async () => {
       await core.calls.idle(config.limits.shutdownMs);
       await server.close();
@@ -106,4 +106,5 @@ export async function runOnNode(argv: string[]): Promise<void> {
   }
   const { serveHttp } = await import("./node-http.js");
   serveHttp(config, core, logger, onSignal, version);
+  favourSmallHeap();
 }
