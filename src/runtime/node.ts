@@ -56,6 +56,7 @@ async function loadTelemetry(config: Config) {
 }
 
 export async function runOnNode(argv: string[]): Promise<void> {
+  favourSmallHeap();
   const action = readConfig(argv);
   if (action.kind === "help") return void process.stdout.write(USAGE);
   if (action.kind === "version") return void process.stdout.write(`${version}\n`);
@@ -94,7 +95,6 @@ export async function runOnNode(argv: string[]): Promise<void> {
     const server = core.createServer(FULL_ACCESS);
     await core.connect(server, new StdioServerTransport());
     logger.info("serving MCP over stdio", { socket: config.socket, version });
-    favourSmallHeap();
     const stop = onSignal(async () => {
       await core.calls.idle(config.limits.shutdownMs);
       await server.close();
@@ -106,5 +106,4 @@ export async function runOnNode(argv: string[]): Promise<void> {
   }
   const { serveHttp } = await import("./node-http.js");
   serveHttp(config, core, logger, onSignal, version);
-  favourSmallHeap();
 }

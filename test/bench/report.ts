@@ -9,7 +9,7 @@ import {
   TOOL_KINDS,
   type ToolKind,
 } from "./plan.js";
-import { bytes, kib, mb, ms, p50p90, perSecond, ratios, times } from "./units.js";
+import { MIB, bytes, kib, mib, ms, p50p90, perSecond, ratios, times } from "./units.js";
 
 /** One line of the table of every figure. */
 export interface Row {
@@ -100,9 +100,9 @@ export function evaluateTargets(figures: Figures): Record<TargetKey, TargetResul
     },
     memory: {
       target: `RSS idle / after ${calls.toLocaleString("en-US")} calls`,
-      required: "<= 70 MB / <= 90 MB",
-      measured: `${mb(nodeIdle)} / ${mb(nodeAfterCalls)}`,
-      met: nodeIdle <= 70e6 && nodeAfterCalls <= 90e6,
+      required: "<= 70 MiB / <= 90 MiB",
+      measured: `${mib(nodeIdle)} / ${mib(nodeAfterCalls)}`,
+      met: nodeIdle <= 70 * MIB && nodeAfterCalls <= 90 * MIB,
     },
     telemetry: {
       target: "OpenTelemetry on vs off, p50 (podman_ps, stdio)",
@@ -181,24 +181,24 @@ export function figureRows(figures: Figures): Row[] {
   rows.push(
     {
       measure: "RSS idle, Node",
-      value: mb(memory.nodeIdle),
-      floor: `bare node: ${mb(memory.bareNode)}`,
+      value: mib(memory.nodeIdle),
+      floor: `bare node: ${mib(memory.bareNode)}`,
       ratio: times(memory.nodeIdle / memory.bareNode),
-      target: "<= 70 MB",
-      met: verdict(memory.nodeIdle <= 70e6),
+      target: "<= 70 MiB",
+      met: verdict(memory.nodeIdle <= 70 * MIB),
     },
     {
       measure: `RSS after ${memory.calls.toLocaleString("en-US")} calls (the four tools in turn), Node`,
-      value: mb(memory.nodeAfterCalls),
-      floor: `idle: ${mb(memory.nodeIdle)}`,
+      value: mib(memory.nodeAfterCalls),
+      floor: `idle: ${mib(memory.nodeIdle)}`,
       ratio: times(memory.nodeAfterCalls / memory.nodeIdle),
-      target: "<= 90 MB",
-      met: verdict(memory.nodeAfterCalls <= 90e6),
+      target: "<= 90 MiB",
+      met: verdict(memory.nodeAfterCalls <= 90 * MIB),
     },
     {
       measure: "RSS idle, Deno",
-      value: mb(memory.denoIdle),
-      floor: `bare deno: ${mb(memory.bareDeno)}`,
+      value: mib(memory.denoIdle),
+      floor: `bare deno: ${mib(memory.bareDeno)}`,
       ratio: times(memory.denoIdle / memory.bareDeno),
       ...none,
     },
