@@ -56,12 +56,12 @@ async function loadTelemetry(config: Config) {
 }
 
 export async function runOnNode(argv: string[]): Promise<void> {
-  favourSmallHeap();
   const action = readConfig(argv);
   if (action.kind === "help") return void process.stdout.write(USAGE);
   if (action.kind === "version") return void process.stdout.write(`${version}\n`);
 
   const { config } = action;
+  if (config.transport === "stdio") favourSmallHeap();
   const logger = new Logger(config.logLevel, (line) => process.stderr.write(`${line}\n`));
   const telemetry = await loadTelemetry(config);
   const core = createMcpPodman(
