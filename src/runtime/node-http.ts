@@ -7,7 +7,6 @@ import type { Logger } from "../core/log.js";
 import { fail } from "./node-fail.js";
 import { mcpWebSocketServer } from "./node-websocket.js";
 
-/** Streamable HTTP (and WebSocket) serving, loaded only when --listen asks for it. */
 function readStartupFile(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
@@ -16,6 +15,7 @@ function readStartupFile(path: string, flag: string): Buffer {
   }
 }
 
+/** Streamable HTTP (and WebSocket) serving, loaded only when --listen asks for it. */
 export function serveHttp(
   config: Config,
   core: ReturnType<typeof createMcpPodman>,

@@ -20,8 +20,11 @@ export const runtime = process.env.MCP_PODMAN_TEST_RUNTIME === "deno" ? "deno" :
  * Deno it uses the narrow permissions the README documents: read, env, and
  * the Podman socket plus loopback for the network.
  */
-export function bundleCommand(args: string[]): { command: string; args: string[] } {
-  if (runtime === "node") return { command: process.execPath, args: [bundle, ...args] };
+export function bundleCommand(
+  args: string[],
+  bundlePath = bundle,
+): { command: string; args: string[] } {
+  if (runtime === "node") return { command: process.execPath, args: [bundlePath, ...args] };
   const socketFlag = args.indexOf("--socket");
   const socketUrl = socketFlag >= 0 ? (args[socketFlag + 1] ?? "") : "";
   const socket = socketUrl.startsWith("unix:///") ? socketUrl.slice("unix://".length) : "";
@@ -36,7 +39,7 @@ export function bundleCommand(args: string[]): { command: string; args: string[]
       "--allow-read",
       ...(writable.length ? [`--allow-write=${writable.join(",")}`] : []),
       `--allow-net=${net.join(",")}`,
-      bundle,
+      bundlePath,
       ...args,
     ],
   };
