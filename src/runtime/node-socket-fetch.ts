@@ -90,15 +90,24 @@ class SocketResponse implements PodmanResponse {
   }
 }
 
+/**
+ * The body's framing is always said: node:http sends a DELETE body with
+ * neither Content-Length nor chunked encoding, and Podman reads none of it
+ * (kube down sends its YAML that way).
+ */
 function sendBody(outgoing: ClientRequest, body: BodyInit | null | undefined) {
   if (body === undefined || body === null) return void outgoing.end();
-  if (typeof body === "string" || body instanceof Uint8Array) return void outgoing.end(body);
-  if (body instanceof ArrayBuffer) return void outgoing.end(new Uint8Array(body));
+  if (body instanceof ArrayBuffer) body = new Uint8Array(body);
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    outgoing.setHeader("content-length", Buffer.byteLength(body));
+    return void outgoing.end(body);
+  }
   const stream = body instanceof Blob ? body.stream() : body;
   if (!(stream instanceof ReadableStream)) {
     const kind = Object.prototype.toString.call(body);
     return void outgoing.destroy(new TypeError(`unsupported request body: ${kind}`));
   }
+  outgoing.setHeader("transfer-encoding", "chunked");
   const source = Readable.fromWeb(stream as unknown as NodeReadableStream<Uint8Array>);
   source.on("error", (error) => outgoing.destroy(error));
   source.pipe(outgoing);
