@@ -176,7 +176,7 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === "TimeoutError" || isTimeout(error.cause));
 }
 
-/** fetch failures hide the socket error in `cause` (undici) or the message (Deno). */
+/** A socket error carries its code itself (node:http), in `cause` (fetch) or only in its message (Deno). */
 function describeConnectFailure(error: unknown): string {
   let current: unknown = error;
   let message = String(error);
