@@ -47,6 +47,8 @@ export interface Limits {
   maxBodyBytes: number;
   /** Most MCP sessions open at once over HTTP and WebSocket. */
   maxSessions: number;
+  /** Most MCP sessions one token may hold open, so one caller cannot lock the others out. */
+  maxSessionsPerToken: number;
   /** A session unused this long is closed. */
   sessionIdleMs: number;
   /** How long a shutdown lets running calls finish before it cancels them. */
@@ -66,6 +68,8 @@ export interface ConfigEnvironment {
   env: Record<string, string | undefined>;
   exists(path: string): boolean;
   readTextFile(path: string): string;
+  /** The working directory: what a stdio server may read of the host by default. */
+  cwd?: string;
 }
 
 export const USAGE = `mcp-podman: an MCP server for Podman containers (libpod API over the unix socket)
@@ -107,6 +111,11 @@ Container policy (denied by default; each flag allows one thing):
   --allow-devices         host devices
   --allow-unconfined      seccomp/apparmor unconfined, label=disable
   --allow-bind DIR        bind mounts of DIR and below (repeat, or comma-separate)
+  --allow-read DIR        host files the server itself may read (build contexts,
+                          Containerfiles, compose, kube and env files): DIR and below,
+                          symlinks resolved (repeat, or comma-separate; default: the
+                          working directory over stdio, nothing over HTTP)
+  --allow-build-network   builds' RUN steps get a network (default: none)
   --allowed-registries LIST  only images from these registries
   --max-memory SIZE       memory ceiling and default, e.g. 2g
   --max-cpus N            CPU ceiling and default
@@ -118,6 +127,7 @@ Audit and limits:
   --audit-log FILE        one JSON line per mutating call (default: stderr)
   --max-body-bytes N      largest HTTP request body (default 4194304)
   --max-sessions N        most open MCP sessions (default 64)
+  --max-sessions-per-token N  most open MCP sessions of one token (default 16)
   --session-idle-timeout SECS  close a session unused this long (default 900)
   --max-output-bytes N    largest answer any tool may give (default 2097152)
   --shutdown-timeout SECS on SIGTERM, how long running calls may finish before they are
@@ -140,6 +150,7 @@ const VALUE_FLAGS = new Set([
   "--tools",
   "--deny-tools",
   "--allow-bind",
+  "--allow-read",
   "--allowed-registries",
   "--max-memory",
   "--max-cpus",
@@ -147,12 +158,13 @@ const VALUE_FLAGS = new Set([
   "--audit-log",
   "--max-body-bytes",
   "--max-sessions",
+  "--max-sessions-per-token",
   "--session-idle-timeout",
   "--shutdown-timeout",
   "--max-output-bytes",
 ]);
 /** Value flags that may be given several times; their values join as a comma list. */
-const REPEATABLE = new Set(["--allow-bind"]);
+const REPEATABLE = new Set(["--allow-bind", "--allow-read"]);
 const SWITCHES = new Set([
   "--stdio",
   "--no-auth",
@@ -164,6 +176,7 @@ const SWITCHES = new Set([
   "--allow-host-namespaces",
   "--allow-devices",
   "--allow-unconfined",
+  "--allow-build-network",
   "--managed-only",
   "--show-secrets",
   "--ws",
@@ -226,12 +239,13 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
         include: listFlag(flags.get("--tools")),
         exclude: listFlag(flags.get("--deny-tools")) ?? [],
       },
-      policy: readPolicy(flags),
+      policy: readPolicy(flags, stdio ? environment.cwd : undefined),
       showSecrets: flags.has("--show-secrets"),
       auditLog: flags.get("--audit-log"),
       limits: {
         maxBodyBytes: positiveInteger(flags, "--max-body-bytes", 4 * 1024 * 1024),
         maxSessions: positiveInteger(flags, "--max-sessions", 64),
+        maxSessionsPerToken: positiveInteger(flags, "--max-sessions-per-token", 16),
         sessionIdleMs: parseSeconds(
           flags.get("--session-idle-timeout") ?? "900",
           "--session-idle-timeout",
@@ -243,12 +257,18 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
   };
 }
 
-function readPolicy(flags: Map<string, string>): ContainerPolicy {
-  const allowBind = (listFlag(flags.get("--allow-bind")) ?? []).map((dir) => {
+function absoluteDirectories(flags: Map<string, string>, flag: string): string[] | undefined {
+  return listFlag(flags.get(flag))?.map((dir) => {
     if (!dir.startsWith("/"))
-      throw new BadArgument(`--allow-bind needs absolute directories, got "${dir}"`);
+      throw new BadArgument(`${flag} needs absolute directories, got "${dir}"`);
     return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
   });
+}
+
+/** `stdioDir`: over stdio the caller is the local user, who may read the working directory. */
+function readPolicy(flags: Map<string, string>, stdioDir: string | undefined): ContainerPolicy {
+  const allowBind = absoluteDirectories(flags, "--allow-bind") ?? [];
+  const allowRead = absoluteDirectories(flags, "--allow-read") ?? (stdioDir ? [stdioDir] : []);
   const maxMemory = flags.get("--max-memory");
   const maxCpus = flags.get("--max-cpus");
   return {
@@ -258,6 +278,8 @@ function readPolicy(flags: Map<string, string>): ContainerPolicy {
     allowDevices: flags.has("--allow-devices"),
     allowUnconfined: flags.has("--allow-unconfined"),
     allowBind,
+    allowRead,
+    allowBuildNetwork: flags.has("--allow-build-network"),
     allowedRegistries: listFlag(flags.get("--allowed-registries")),
     maxMemoryBytes: maxMemory === undefined ? undefined : parseMemory(maxMemory),
     maxCpus: maxCpus === undefined ? undefined : positiveNumber(maxCpus, "--max-cpus"),

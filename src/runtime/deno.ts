@@ -24,6 +24,7 @@ interface DenoApi {
   exit(code: number): never;
   statSync(path: string): DenoFileInfo;
   readTextFileSync(path: string): string;
+  cwd(): string;
   openSync(
     path: string,
     options: { append: boolean; create: boolean; mode: number },
@@ -152,6 +153,7 @@ function readConfig() {
       env: Deno.env.toObject(),
       exists,
       readTextFile: (path) => Deno.readTextFileSync(path),
+      cwd: Deno.cwd(),
     });
   } catch (error) {
     if (!(error instanceof McpPodmanError)) throw error;

@@ -37,6 +37,7 @@ function readConfig(argv: string[]) {
       env: process.env,
       exists: existsSync,
       readTextFile: (path) => readFileSync(path, "utf8"),
+      cwd: process.cwd(),
     });
   } catch (error) {
     if (!(error instanceof McpPodmanError)) throw error;

@@ -11,6 +11,8 @@ const DENY_ALL: ContainerPolicy = {
   allowDevices: false,
   allowUnconfined: false,
   allowBind: [],
+  allowRead: [],
+  allowBuildNetwork: false,
   allowedRegistries: undefined,
   maxMemoryBytes: undefined,
   maxCpus: undefined,

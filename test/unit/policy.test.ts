@@ -23,6 +23,8 @@ export const DENY_ALL: ContainerPolicy = {
   allowDevices: false,
   allowUnconfined: false,
   allowBind: [],
+  allowRead: [],
+  allowBuildNetwork: false,
   allowedRegistries: undefined,
   maxMemoryBytes: undefined,
   maxCpus: undefined,

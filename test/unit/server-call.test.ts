@@ -88,6 +88,8 @@ const ctx: ToolContext = {
     allowDevices: false,
     allowUnconfined: false,
     allowBind: [],
+    allowRead: [],
+    allowBuildNetwork: false,
     allowedRegistries: undefined,
     maxMemoryBytes: undefined,
     maxCpus: undefined,

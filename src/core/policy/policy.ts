@@ -15,6 +15,13 @@ export interface ContainerPolicy {
   allowUnconfined: boolean;
   /** --allow-bind DIR: host directories that bind mounts may use (they and what is below). */
   allowBind: string[];
+  /**
+   * --allow-read DIR: host directories the server itself may read files from
+   * (build contexts, Containerfiles, compose, kube and env files), symlinks resolved.
+   */
+  allowRead: string[];
+  /** --allow-build-network: builds' RUN steps (and ADD of URLs) may use a network. */
+  allowBuildNetwork: boolean;
   /** --allowed-registries: when set, images must come from these registries. */
   allowedRegistries: string[] | undefined;
   /** --max-memory: ceiling, and the default when none is asked for, in bytes. */
