@@ -45,6 +45,17 @@ function failure(argv: string[], setup?: Setup): BadArgument {
 const withToken = { env: { MCP_PODMAN_TOKEN: "secret-token" } };
 
 describe("parseCli transport", () => {
+  it("lets a stdio server read its working directory by default, an HTTP server nothing", () => {
+    const cwd = { cwd: "/home/dev/project" };
+    expect(parseCli({ ...environment(["--stdio"]), ...cwd })).toMatchObject({
+      config: { policy: { allowRead: ["/home/dev/project"] } },
+    });
+    const http = { ...environment(["--listen", "127.0.0.1:8080"], withToken), ...cwd };
+    expect(parseCli(http)).toMatchObject({ config: { policy: { allowRead: [] } } });
+    const explicit = { ...environment(["--stdio", "--allow-read", "/srv"]), ...cwd };
+    expect(parseCli(explicit)).toMatchObject({ config: { policy: { allowRead: ["/srv"] } } });
+  });
+
   it("serves stdio with the defaults", () => {
     expect(serve(["--stdio"])).toEqual({
       transport: "stdio",
@@ -65,6 +76,8 @@ describe("parseCli transport", () => {
         allowDevices: false,
         allowUnconfined: false,
         allowBind: [],
+        allowRead: [],
+        allowBuildNetwork: false,
         allowedRegistries: undefined,
         maxMemoryBytes: undefined,
         maxCpus: undefined,
@@ -76,6 +89,7 @@ describe("parseCli transport", () => {
       limits: {
         maxBodyBytes: 4 * 1024 * 1024,
         maxSessions: 64,
+        maxSessionsPerToken: 16,
         sessionIdleMs: 900_000,
         shutdownMs: 20_000,
         maxOutputBytes: 2 * 1024 * 1024,
@@ -436,6 +450,10 @@ describe("policy, audit and limit flags", () => {
       "--allow-bind",
       "/srv/data/",
       "--allow-bind=/tmp,/var/lib/builds",
+      "--allow-read",
+      "/srv/src/",
+      "--allow-read=/tmp",
+      "--allow-build-network",
       "--allowed-registries",
       "registry.example.com, localhost:5000",
       "--max-memory",
@@ -452,6 +470,8 @@ describe("policy, audit and limit flags", () => {
       "1024",
       "--max-sessions",
       "8",
+      "--max-sessions-per-token",
+      "2",
       "--session-idle-timeout",
       "60",
       "--shutdown-timeout",
@@ -466,6 +486,8 @@ describe("policy, audit and limit flags", () => {
       allowDevices: true,
       allowUnconfined: true,
       allowBind: ["/srv/data", "/tmp", "/var/lib/builds"],
+      allowRead: ["/srv/src", "/tmp"],
+      allowBuildNetwork: true,
       allowedRegistries: ["registry.example.com", "localhost:5000"],
       maxMemoryBytes: 2 * 1024 ** 3,
       maxCpus: 1.5,
@@ -477,6 +499,7 @@ describe("policy, audit and limit flags", () => {
     expect(config.limits).toEqual({
       maxBodyBytes: 1024,
       maxSessions: 8,
+      maxSessionsPerToken: 2,
       sessionIdleMs: 60_000,
       shutdownMs: 5000,
       maxOutputBytes: 65536,
