@@ -9,6 +9,7 @@ import type { Logger } from "./log.js";
 import { PodmanClient, type SocketFetch } from "./podman/client.js";
 import { ToolRegistry, createMcpServer } from "./server.js";
 import { type Access, selectTools } from "./access.js";
+import { allowedHostFiles } from "./policy/host-files.js";
 import { toolFamilies } from "./tools/index.js";
 import type { HostFiles } from "./tools/tool.js";
 
@@ -34,6 +35,7 @@ export function createMcpPodman(
     socket: config.socket,
     timeoutMs: config.podmanTimeoutMs,
   });
+  const hostFiles = allowedHostFiles(files, config.policy.allowRead);
   const registry = new ToolRegistry(selectTools(toolFamilies, config.tools));
   const calls = new InFlightCalls();
   const auditTrail = new AuditTrail(audit);
@@ -41,7 +43,7 @@ export function createMcpPodman(
     createMcpServer({
       registry,
       podman,
-      files,
+      files: hostFiles,
       logger,
       version,
       access,

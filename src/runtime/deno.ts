@@ -34,6 +34,8 @@ interface DenoApi {
   readDir(path: string): AsyncIterable<{ name: string }>;
   lstat(path: string): Promise<DenoFileInfo>;
   readLink(path: string): Promise<string>;
+  realPath(path: string): Promise<string>;
+  stat(path: string): Promise<DenoFileInfo>;
   createHttpClient(options: { proxy: { transport: "unix"; path: string } }): unknown;
   serve(
     options: {
@@ -75,10 +77,26 @@ function unixSocketFetch(path: string): SocketFetch {
   return (url, init) => fetch(url, { ...init, client } as RequestInit);
 }
 
+/** The reason comes from the error's class alone: a file system message is not ours to pass on. */
 function unreadable(path: string, error: unknown): BadArgument {
+  if (error instanceof BadArgument) return error;
+  const reasons: Record<string, string> = {
+    NotFound: "no such file or directory",
+    PermissionDenied: "permission denied",
+    NotADirectory: "a part of the path is not a directory",
+    IsADirectory: "it is a directory",
+    FilesystemLoop: "too many levels of symbolic links",
+  };
   const name = (error as Error).name;
-  const reason = name === "NotFound" ? "no such file or directory" : (error as Error).message;
-  return new BadArgument(`cannot read ${path} on the host: ${reason}`);
+  return new BadArgument(`cannot read ${path} on the host: ${reasons[name] ?? `error ${name}`}`);
+}
+
+/** Checked before reading, so a FIFO or device is never opened. */
+async function regularFile(path: string): Promise<void> {
+  const info = await Deno.stat(path);
+  if (info.isDirectory) throw new BadArgument(`cannot read ${path} on the host: it is a directory`);
+  if (!info.isFile)
+    throw new BadArgument(`cannot read ${path} on the host: it is not a regular file`);
 }
 
 async function* walk(root: string, relative = ""): AsyncGenerator<HostEntry> {
@@ -113,6 +131,7 @@ async function* walk(root: string, relative = ""): AsyncGenerator<HostEntry> {
 const denoHostFiles: HostFiles = {
   async readFile(path) {
     try {
+      await regularFile(path);
       return await Deno.readFile(path);
     } catch (error) {
       throw unreadable(path, error);
@@ -120,7 +139,15 @@ const denoHostFiles: HostFiles = {
   },
   async readTextFile(path) {
     try {
+      await regularFile(path);
       return await Deno.readTextFile(path);
+    } catch (error) {
+      throw unreadable(path, error);
+    }
+  },
+  async realPath(path) {
+    try {
+      return await Deno.realPath(path);
     } catch (error) {
       throw unreadable(path, error);
     }

@@ -1,18 +1,24 @@
-import { lstat, readFile, readdir, readlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, readdir, readlink, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { BadArgument } from "../core/errors.js";
 import type { HostEntry, HostFiles } from "../core/tools/tool.js";
 
+const REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  ENOTDIR: "a part of the path is not a directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "it is a directory",
+  ELOOP: "too many levels of symbolic links",
+  ENAMETOOLONG: "the path is too long",
+};
+
+/** The reason comes from the error code alone: an fs message is not ours to pass on. */
 function unreadable(path: string, error: unknown): BadArgument {
-  const code = (error as { code?: string }).code;
-  const reason =
-    code === "ENOENT"
-      ? "no such file or directory"
-      : code === "EACCES"
-        ? "permission denied"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : (error as Error).message;
+  if (error instanceof BadArgument) return error;
+  const code = (error as { code?: string }).code ?? "";
+  const reason = REASONS[code] ?? (code ? `error ${code}` : "it cannot be read");
   return new BadArgument(`cannot read ${path} on the host: ${reason}`);
 }
 
@@ -39,28 +45,48 @@ async function* walk(root: string, relative = ""): AsyncGenerator<HostEntry> {
   }
 }
 
+/**
+ * Opens without blocking (a FIFO would otherwise wait for a writer forever)
+ * and reads only if what was opened is a regular file.
+ */
+async function readRegularFile(path: string): Promise<Buffer> {
+  try {
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const stats = await handle.stat();
+      if (stats.isDirectory())
+        throw new BadArgument(`cannot read ${path} on the host: it is a directory`);
+      if (!stats.isFile())
+        throw new BadArgument(`cannot read ${path} on the host: it is not a regular file`);
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+}
+
 export const nodeHostFiles: HostFiles = {
   async readFile(path) {
-    try {
-      return new Uint8Array(await readFile(path));
-    } catch (error) {
-      throw unreadable(path, error);
-    }
+    return new Uint8Array(await readRegularFile(path));
   },
   async readTextFile(path) {
-    try {
-      return await readFile(path, "utf8");
-    } catch (error) {
-      throw unreadable(path, error);
-    }
+    return (await readRegularFile(path)).toString("utf8");
   },
   async *walk(dir) {
     try {
       if (!(await lstat(dir)).isDirectory()) throw new BadArgument(`${dir} is not a directory`);
     } catch (error) {
-      if (error instanceof BadArgument) throw error;
       throw unreadable(dir, error);
     }
     yield* walk(dir);
+  },
+  async realPath(path) {
+    try {
+      return await realpath(path);
+    } catch (error) {
+      throw unreadable(path, error);
+    }
   },
 };

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { type AddressInfo, createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -15,15 +16,33 @@ const denoBinary = join(import.meta.dirname, "..", "..", "node_modules", ".bin",
 /** Which runtime runs the bundle: the "integration-deno" project sets MCP_PODMAN_TEST_RUNTIME=deno. */
 export const runtime = process.env.MCP_PODMAN_TEST_RUNTIME === "deno" ? "deno" : "node";
 
+export interface BundleOptions {
+  /**
+   * Tests write their host files (build contexts, compose and kube files)
+   * under the system's temporary directory, so a server that serves may read
+   * there unless the test gives its own --allow-read, or sets this false to
+   * see the server's own default.
+   */
+  testAllowRead?: boolean;
+}
+
+function withTestAllowRead(args: string[], { testAllowRead = true }: BundleOptions): string[] {
+  const serves = args.includes("--stdio") || args.includes("--listen");
+  if (!testAllowRead || !serves || args.some((arg) => arg.startsWith("--allow-read"))) return args;
+  return [...args, "--allow-read", tmpdir()];
+}
+
 /**
  * The command that runs the bundle with `args` on the runtime under test. On
  * Deno it uses the narrow permissions the README documents: read, env, and
  * the Podman socket plus loopback for the network.
  */
 export function bundleCommand(
-  args: string[],
+  serverArgs: string[],
   bundlePath = bundle,
+  options: BundleOptions = {},
 ): { command: string; args: string[] } {
+  const args = withTestAllowRead(serverArgs, options);
   if (runtime === "node") return { command: process.execPath, args: [bundlePath, ...args] };
   const socketFlag = args.indexOf("--socket");
   const socketUrl = socketFlag >= 0 ? (args[socketFlag + 1] ?? "") : "";
@@ -109,14 +128,14 @@ export interface RunningServer {
 export function startHttpServer(
   args: string[],
   env: Record<string, string> = {},
+  options: BundleOptions = {},
 ): Promise<RunningServer> {
   const socketGiven = args.includes("--socket");
-  const command = bundleCommand([
-    "--listen",
-    "127.0.0.1:0",
-    ...(socketGiven ? [] : ["--socket", socketUrl()]),
-    ...args,
-  ]);
+  const command = bundleCommand(
+    ["--listen", "127.0.0.1:0", ...(socketGiven ? [] : ["--socket", socketUrl()]), ...args],
+    bundle,
+    options,
+  );
   const child = spawn(command.command, command.args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe"],

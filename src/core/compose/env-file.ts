@@ -19,7 +19,8 @@ export function parseEnvFile(
     const equals = line.indexOf("=");
     const key = (equals === -1 ? line : line.slice(0, equals)).trim();
     if (!/^[^\s=]+$/.test(key)) {
-      throw new BadArgument(`${file} line ${index + 1}: "${rawLine}" is not KEY=value`);
+      // The line itself is not quoted: the file is the host's, not the caller's.
+      throw new BadArgument(`${file} line ${index + 1}: not a KEY=value line`);
     }
     if (equals === -1) {
       const value = fallback(key);

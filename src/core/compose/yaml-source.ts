@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isNode, isScalar, parseDocument } from "yaml";
+import { type ErrorCode, LineCounter, isMap, isNode, isScalar, parseDocument } from "yaml";
 import { BadArgument } from "../errors.js";
 import type { KeyPath } from "./issues.js";
 
@@ -12,15 +12,26 @@ export interface ComposeYaml {
 export function readComposeYaml(text: string): ComposeYaml {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { merge: true, uniqueKeys: true, lineCounter });
-  if (document.errors.length > 0) {
-    const messages = document.errors.slice(0, 3).map((error) => {
+  // A warning is something the parser read its own way (an unknown tag such as
+  // compose's !reset): what the checker does not understand is refused.
+  const problems = [...document.errors, ...document.warnings];
+  if (problems.length > 0) {
+    const messages = problems.slice(0, 3).map((error) => {
       const [position] = error.linePos ?? [];
       const where = position ? ` (line ${position.line}, column ${position.col})` : "";
-      return `${error.message.split("\n")[0]}${where}`;
+      return `${yamlReason(error.code)}${where}`;
     });
     throw new BadArgument(`The compose file is not valid YAML: ${messages.join("; ")}`);
   }
-  const data: unknown = document.toJS({ maxAliasCount: 1000 });
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 1000 });
+  } catch {
+    // toJS fails on aliases beyond the count or merges of non-mappings; its message quotes the source.
+    throw new BadArgument(
+      "The compose file is not valid YAML: an alias or merge key (<<) cannot be expanded",
+    );
+  }
   if (containsCycle(data)) {
     throw new BadArgument("The compose file refers to itself through a YAML alias (&x ... *x)");
   }
@@ -51,4 +62,26 @@ function containsCycle(value: unknown, path = new Set<object>()): boolean {
   const cyclic = children.some((child) => containsCycle(child, path));
   path.delete(value);
   return cyclic;
+}
+
+/**
+ * The yaml package's messages carry the offending source text (a line, a
+ * tag, an alias): the reason is told from the error's code instead.
+ */
+function yamlReason(code: ErrorCode): string {
+  const reasons: Partial<Record<ErrorCode, string>> = {
+    BAD_INDENT: "bad indentation",
+    TAB_AS_INDENT: "a tab used as indentation",
+    DUPLICATE_KEY: "a key given twice",
+    MULTIPLE_DOCS: "more than one document",
+    MISSING_CHAR: "a quote or bracket is not closed",
+    UNEXPECTED_TOKEN: "unexpected text",
+    BAD_ALIAS: "an alias (*x) to an anchor that is not defined before it",
+    TAG_RESOLVE_FAILED: "an unknown tag (!x)",
+    MULTILINE_IMPLICIT_KEY: "a key that spans lines",
+    BLOCK_AS_IMPLICIT_KEY: "a block used as a key",
+    KEY_OVER_1024_CHARS: "a key longer than 1024 characters",
+    RESOURCE_EXHAUSTION: "too many aliases",
+  };
+  return reasons[code] ?? code.toLowerCase().replaceAll("_", " ");
 }
