@@ -267,8 +267,22 @@ describe.each([
       expect(await createdAnything(podman, attack.creates)).toEqual([]);
     },
   );
+});
 
-  it.runIf(allowRead.length === 0)("refuses even the files of the other directory", async () => {
+describe("an operate token against an HTTP server that allows no host directory", () => {
+  let server: RunningServer;
+  let client: Client;
+
+  beforeAll(async () => {
+    server = await startHttpServer(["--token-file", tokenFile], {}, { testAllowRead: false });
+    client = await connectHttp(server.url, OPERATOR);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+
+  it("refuses even the files of a directory only another server allows", async () => {
     const project = uniqueName("hfa");
     projects.add(project);
     const result = await call(client, "podman_compose_ps", {

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AuditTrail, auditTarget } from "../../src/core/audit.js";
-import {
-  HIDDEN,
-  hideSecretValues,
-  withSecretsHidden,
-} from "../../src/core/tools/containers/secrets.js";
+import { HIDDEN, maskSecrets } from "../../src/core/policy/secrets.js";
 
 describe("audit lines", () => {
   it("names the target from the call's naming argument, never credentials or contents", () => {
@@ -44,7 +40,7 @@ describe("audit lines", () => {
 describe("secret environment values", () => {
   it("hides values of secret-looking names and keeps the names", () => {
     expect(
-      hideSecretValues([
+      maskSecrets([
         "PATH=/bin",
         "DB_PASSWORD=hunter2",
         "api_token=t",
@@ -62,7 +58,7 @@ describe("secret environment values", () => {
 
   it("copies the inspect document instead of changing it", () => {
     const document = { Id: "x", Config: { Env: ["TOKEN=abc"], User: "1" } };
-    const hidden = withSecretsHidden(document);
+    const hidden = maskSecrets(document);
     expect(hidden.Config).toEqual({ Env: [`TOKEN=${HIDDEN}`], User: "1" });
     expect(document.Config.Env).toEqual(["TOKEN=abc"]);
   });

@@ -67,6 +67,7 @@ const echo = defineTool({
 const files: HostFiles = {
   readFile: () => Promise.reject(new Error("no files in unit tests")),
   readTextFile: () => Promise.reject(new Error("no files in unit tests")),
+  realPath: () => Promise.reject(new Error("no files in unit tests")),
   walk: () => ({
     [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error("no files")) }),
   }),

@@ -4,7 +4,7 @@ import type { UpChanges } from "./changes.js";
 import { createNetwork, createVolume, networkExists, volumeExists } from "./libpod.js";
 import type { ComposeProject, ServiceConfig } from "./model.js";
 import { LABEL } from "./names.js";
-import { managedLabels } from "../policy/ownership.js";
+import { checkOwnership, managedLabels } from "../policy/ownership.js";
 
 /**
  * Creates the networks the services use that do not exist yet (an existing
@@ -59,7 +59,11 @@ export async function ensureVolumes(
   );
   for (const key of keys) {
     const volume = project.volumes[key]!;
-    if (await volumeExists(ctx.podman, volume.name, ctx.signal)) continue;
+    if (await volumeExists(ctx.podman, volume.name, ctx.signal)) {
+      // External or not, mounting a volume reads and writes another workload's data.
+      await checkOwnership(ctx, "volume", volume.name);
+      continue;
+    }
     if (volume.external) {
       throw new NotFound(`external volume "${volume.name}" (volumes.${key}) does not exist`);
     }

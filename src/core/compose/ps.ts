@@ -1,3 +1,4 @@
+import { maskUnlessShown } from "../policy/secrets.js";
 import type { ToolContext } from "../tools/tool.js";
 import { composeStatus, containerState, listProjectContainers } from "./describe.js";
 import { LABEL } from "./names.js";
@@ -32,5 +33,6 @@ export async function composePs(ctx: ToolContext, project: string): Promise<PsEn
       ports: details.ports,
     });
   }
-  return entries.sort((a, b) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name));
+  entries.sort((a, b) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name));
+  return maskUnlessShown(ctx, entries);
 }

@@ -1,4 +1,5 @@
-import { NotFound } from "../errors.js";
+import { Conflict, NotFound } from "../errors.js";
+import { createVolume, removeVolume } from "../podman/volumes.js";
 import type { ToolContext } from "../tools/tool.js";
 import { MANAGED_LABEL } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";
@@ -80,5 +81,58 @@ export async function checkOwnershipIfExists(
     } catch (error) {
       if (!(error instanceof NotFound)) throw error;
     }
+  }
+}
+
+/**
+ * The named volumes a new container mounts: each must be the server's own, or
+ * does not exist yet and is created now with the managed label (Podman would
+ * create it unlabelled: foreign from then on, even to the caller who asked
+ * for it). Answers the names it created; on a refusal it removes them again.
+ */
+export async function claimVolumes(ctx: ToolContext, names: readonly string[]): Promise<string[]> {
+  const created: string[] = [];
+  try {
+    for (const name of new Set(names)) {
+      const labels = await existingVolumeLabels(ctx, name);
+      if (labels === undefined) {
+        created.push(name);
+        continue;
+      }
+      if (ownershipRequired(ctx) && labels[MANAGED_LABEL] !== "true")
+        throw foreignObjectRefusal(ctx, "volume", name);
+    }
+  } catch (error) {
+    await releaseVolumes(ctx, created);
+    throw error;
+  }
+  return created;
+}
+
+/** The labels of an existing volume; undefined when it did not exist and is created now. */
+async function existingVolumeLabels(ctx: ToolContext, name: string) {
+  const inspect = () =>
+    ctx.podman.json<Labelled>("GET", INSPECT_PATH.volume(name), { signal: ctx.signal });
+  try {
+    return labelsOf(await inspect());
+  } catch (error) {
+    if (!(error instanceof NotFound)) throw error;
+  }
+  try {
+    await createVolume(ctx.podman, { Name: name, Labels: managedLabels() }, ctx.signal);
+    return undefined;
+  } catch (error) {
+    // Someone else created it meanwhile: theirs, and judged as any other.
+    if (!(error instanceof Conflict)) throw error;
+  }
+  return labelsOf(await inspect());
+}
+
+/** Removes volumes claimVolumes created for a container that then never ran. */
+export async function releaseVolumes(ctx: ToolContext, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    await removeVolume(ctx.podman, name, { force: false }, AbortSignal.timeout(10_000)).catch(
+      () => undefined,
+    );
   }
 }

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { checkOwnership, withManagedLabel } from "../policy/ownership.js";
+import { maskUnlessShown } from "../policy/secrets.js";
 import { BadArgument, Conflict } from "../errors.js";
 import {
   type NetworkInfo,
@@ -236,7 +237,7 @@ export const podmanNetworkInspect = defineTool({
   }),
   annotations: readOnly,
   async handle(ctx, { name, fields }) {
-    const document = await inspectNetwork(ctx.podman, name, ctx.signal);
+    const document = maskUnlessShown(ctx, await inspectNetwork(ctx.podman, name, ctx.signal));
     const identity = { id: shortId(document.id), name: document.name };
     if (!fields?.length) return { ...identity, inspect: document };
     const { values, missing } = projectFields(document, fields);

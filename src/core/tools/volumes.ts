@@ -1,5 +1,7 @@
 import * as z from "zod";
-import { checkOwnership, withManagedLabel } from "../policy/ownership.js";
+import { checkOwnership, ownershipRequired, withManagedLabel } from "../policy/ownership.js";
+import { MANAGED_LABEL } from "../policy/policy.js";
+import { maskUnlessShown } from "../policy/secrets.js";
 import { checkVolumeOptions } from "../policy/spec.js";
 import { Conflict } from "../errors.js";
 import {
@@ -69,7 +71,10 @@ export const podmanVolumeLs = defineTool({
     openWorldHint: false,
   },
   async handle(ctx, { filters }) {
-    const volumes = (await listVolumes(ctx.podman, filters, ctx.signal)).map(summarize);
+    const volumes = maskUnlessShown(
+      ctx,
+      (await listVolumes(ctx.podman, filters, ctx.signal)).map(summarize),
+    );
     return { volumes, count: volumes.length };
   },
   render({ volumes }) {
@@ -195,11 +200,10 @@ export const podmanVolumePrune = defineTool({
   },
   scope: "admin",
   async handle(ctx, { filters }) {
-    const { reports, sizesReported } = await pruneVolumes(
-      ctx.podman,
-      filters?.label ?? [],
-      ctx.signal,
-    );
+    // With --managed-only even an admin prunes only what the server created.
+    const labels = [...(filters?.label ?? [])];
+    if (ownershipRequired(ctx)) labels.push(`${MANAGED_LABEL}=true`);
+    const { reports, sizesReported } = await pruneVolumes(ctx.podman, labels, ctx.signal);
     const removed = reports.filter((r) => !r.Err);
     const failed = reports
       .filter((r) => r.Err)

@@ -1,8 +1,8 @@
 import * as z from "zod";
 import { inspectContainer } from "../../podman/containers.js";
+import { maskUnlessShown } from "../../policy/secrets.js";
 import { projectFields } from "../projection.js";
 import { defineTool } from "../tool.js";
-import { withSecretsHidden } from "./secrets.js";
 import { containerName } from "./lifecycle.js";
 
 /** What podman_inspect and podman_pod_inspect answer. */
@@ -41,8 +41,9 @@ export const podmanInspect = defineTool({
   description:
     "Podman's full inspect document of one container, or only the `fields` you name as dotted " +
     'paths (e.g. ["State.Status", "Config.Env", "NetworkSettings.Ports", "Mounts"]). ' +
-    "PREFER fields: the full document is several kilobytes. Values of environment variables " +
-    "whose names look secret (PASSWORD, TOKEN, KEY, ...) are hidden; their names stay.",
+    "PREFER fields: the full document is several kilobytes. Secrets are hidden wherever they " +
+    "appear in it (values of names that look secret such as PASSWORD, TOKEN, KEY; passwords in " +
+    "URLs; Authorization headers; private keys); their names stay.",
   input: z.object({
     name: containerName,
     fields: z
@@ -59,7 +60,7 @@ export const podmanInspect = defineTool({
   },
   async handle(ctx, { name, fields }) {
     const document = await inspectContainer(ctx.podman, name, ctx.signal);
-    return inspectAnswer(ctx.showSecrets ? document : withSecretsHidden(document), fields);
+    return inspectAnswer(maskUnlessShown(ctx, document), fields);
   },
   render: renderInspect,
 });

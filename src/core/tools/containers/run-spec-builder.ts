@@ -41,8 +41,9 @@ export const runArguments = z.object({
     .array(z.string())
     .optional()
     .describe(
-      'Volumes: "name:/path[:ro]" (named volume) or "/host/path:/path[:ro]" (bind mount, ' +
-        "only below the host directories the server allows)",
+      'Volumes: "name:/path[:ro]" (named volume: one mcp-podman created, or a new one it ' +
+        'creates now) or "/host/path:/path[:ro]" (bind mount, only below the host directories ' +
+        "the server allows)",
     ),
   labels: z.record(z.string(), z.string()).optional(),
   restart_policy: z
@@ -113,6 +114,12 @@ export function buildRunSpec(args: RunArguments): Record<string, unknown> {
   if (args.network) Object.assign(spec, networkSpec(args.network));
   if (args.healthcheck) spec.healthconfig = healthConfig(args.healthcheck);
   return spec;
+}
+
+/** The named volumes a spec mounts (anonymous ones have no name and are the container's own). */
+export function namedVolumesOf(spec: Record<string, unknown>): string[] {
+  const volumes = (spec.volumes ?? []) as { Name?: string }[];
+  return volumes.flatMap((volume) => (volume.Name ? [volume.Name] : []));
 }
 
 function restartSpec(policy: string) {

@@ -9,11 +9,11 @@ import {
 } from "../../podman/containers.js";
 import { pullImage } from "../../podman/images.js";
 import { checkJoinedNamespaces } from "../../policy/joined.js";
-import { withManagedLabel } from "../../policy/ownership.js";
+import { claimVolumes, releaseVolumes, withManagedLabel } from "../../policy/ownership.js";
 import { enforceContainerSpec } from "../../policy/spec.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { boundedLogs, logResult, renderLogs } from "./log-tail.js";
-import { buildRunSpec, runArguments } from "./run-spec-builder.js";
+import { buildRunSpec, namedVolumesOf, runArguments } from "./run-spec-builder.js";
 import { publishedPorts, shortId } from "./summary.js";
 
 const PULL_TIMEOUT_MS = 10 * 60 * 1000;
@@ -51,15 +51,19 @@ export const podmanRun = defineTool({
     const spec = enforceContainerSpec(ctx.policy, buildRunSpec(args));
     spec.labels = withManagedLabel(spec.labels as Record<string, string> | undefined);
     await checkJoinedNamespaces(ctx, args);
-    const created = await createPullingIfMissing(ctx, args.image, spec);
-    const id = created.Id;
+    const createdVolumes = await claimVolumes(ctx, namedVolumesOf(spec));
+    let id: string | undefined;
+    let warnings: { warnings?: string[] } = {};
     try {
+      const created = await createPullingIfMissing(ctx, args.image, spec);
+      id = created.Id;
+      if (created.Warnings?.length) warnings = { warnings: created.Warnings };
       await startContainer(ctx.podman, id, ctx.signal);
     } catch (error) {
-      await discardUnstarted(ctx, id);
+      if (id !== undefined) await discardUnstarted(ctx, id);
+      await releaseVolumes(ctx, createdVolumes);
       throw error;
     }
-    const warnings = created.Warnings?.length ? { warnings: created.Warnings } : {};
     if (args.detach) return { ...(await describeRunning(ctx, id)), ...warnings };
     return { ...(await waitAndCollect(ctx, id, args)), ...warnings };
   },

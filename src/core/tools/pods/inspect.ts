@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { inspectPod } from "../../podman/pods.js";
+import { maskUnlessShown } from "../../policy/secrets.js";
 import { inspectAnswer, inspectOutput, renderInspect } from "../containers/inspect.js";
 import { defineTool } from "../tool.js";
 import { podAnnotations, podName } from "./lifecycle.js";
@@ -9,7 +10,8 @@ export const podmanPodInspect = defineTool({
   title: "Inspect a pod",
   description:
     "Podman's inspect document of one pod, or only the `fields` you name as dotted paths " +
-    '(e.g. ["State", "Containers", "InfraConfig.PortBindings", "SharedNamespaces"]). PREFER fields.',
+    '(e.g. ["State", "Containers", "InfraConfig.PortBindings", "SharedNamespaces"]). PREFER fields. ' +
+    "Secrets in it (labels, its create command) are hidden as in podman_inspect.",
   input: z.object({
     name: podName,
     fields: z
@@ -20,7 +22,8 @@ export const podmanPodInspect = defineTool({
   output: inspectOutput,
   annotations: podAnnotations(true, false, true),
   async handle(ctx, { name, fields }) {
-    return inspectAnswer(await inspectPod(ctx.podman, name, ctx.signal), fields);
+    const document = await inspectPod(ctx.podman, name, ctx.signal);
+    return inspectAnswer(maskUnlessShown(ctx, document), fields);
   },
   render: renderInspect,
 });

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { chronological, readEventHistory, summarizeEvent } from "../../podman/events.js";
+import { maskUnlessShown } from "../../policy/secrets.js";
 import { defineTool } from "../tool.js";
 import { readOnly } from "./annotations.js";
 
@@ -93,7 +94,7 @@ export const podmanEvents = defineTool({
       { limit: args.limit },
       ctx.signal,
     );
-    const events = chronological(history.events.map(summarizeEvent));
+    const events = maskUnlessShown(ctx, chronological(history.events.map(summarizeEvent)));
     return {
       events,
       count: events.length,

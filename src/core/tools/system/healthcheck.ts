@@ -2,6 +2,8 @@ import * as z from "zod";
 import { Conflict, PodmanRejected } from "../../errors.js";
 import { inspectContainer } from "../../podman/containers.js";
 import { runHealthcheck, shortenId, type HealthState } from "../../podman/system.js";
+import { checkOwnership } from "../../policy/ownership.js";
+import { maskUnlessShown, secretValuesIn } from "../../policy/secrets.js";
 import { containerName } from "../containers/lifecycle.js";
 import { defineTool, type ToolContext } from "../tool.js";
 
@@ -15,7 +17,8 @@ export const podmanHealthcheckRun = defineTool({
     "Run the health check of a running container now and answer: this run's result, the " +
     "container's health (healthy, unhealthy, or starting until `retries` checks failed in a row), " +
     "the failing streak and the last log entries (exit code and output, bounded). A container " +
-    "without a health check is an error; define one with podman_run's `healthcheck`.",
+    "without a health check is an error; define one with podman_run's `healthcheck`. Only " +
+    "containers mcp-podman created (unless an admin token without --managed-only).",
   input: z.object({
     name: containerName,
     log_entries: z
@@ -47,6 +50,7 @@ export const podmanHealthcheckRun = defineTool({
     openWorldHint: false,
   },
   async handle(ctx, { name, log_entries }) {
+    await checkOwnership(ctx, "container", name);
     const before = await inspectContainer(ctx.podman, name, ctx.signal);
     const config = before.Config as { Healthcheck?: { Test?: string[]; Timeout?: number } };
     const test = config.Healthcheck?.Test ?? [];
@@ -59,17 +63,19 @@ export const podmanHealthcheckRun = defineTool({
     const state = after.State as { Health?: HealthState; Healthcheck?: HealthState };
     const health = state.Health ?? state.Healthcheck;
     const log = log_entries > 0 ? (health?.Log ?? []).slice(-log_entries) : [];
+    // A check's output may echo the container's secrets: hidden before bounding could cut one.
+    const entries = maskUnlessShown(
+      ctx,
+      log.map((entry) => ({ start: entry.Start, exit_code: entry.ExitCode, output: entry.Output })),
+      ctx.showSecrets ? [] : secretValuesIn(after),
+    );
     return {
       id: shortenId(after.Id),
       name: after.Name,
       check,
       status: health?.Status ?? check,
       failing_streak: health?.FailingStreak ?? 0,
-      log: log.map((entry) => ({
-        start: entry.Start,
-        exit_code: entry.ExitCode,
-        output: boundOutput(entry.Output),
-      })),
+      log: entries.map((entry) => ({ ...entry, output: boundOutput(entry.output) })),
     };
   },
   render({ name, check, status, failing_streak, log }) {
