@@ -23,11 +23,13 @@ export interface RuntimeServices {
   metricsText?: () => Promise<string>;
   /** A synchronous SHA-256 for bearer tokens, where the runtime has one. */
   sha256?: Sha256;
+  /** Where a host path leads with its symlinks followed (the deepest existing part resolved). */
+  resolveHostPath: (path: string) => string;
 }
 
 export function createMcpPodman(
   config: Config,
-  { socketFetch, files, logger, audit, metricsText, sha256 }: RuntimeServices,
+  { socketFetch, files, logger, audit, metricsText, sha256, resolveHostPath }: RuntimeServices,
   version: string,
 ) {
   const podman = new PodmanClient({
@@ -36,6 +38,7 @@ export function createMcpPodman(
     timeoutMs: config.podmanTimeoutMs,
   });
   const hostFiles = allowedHostFiles(files, config.policy.allowRead);
+  const policy = { ...config.policy, resolveHostPath };
   const registry = new ToolRegistry(selectTools(toolFamilies, config.tools));
   const calls = new InFlightCalls();
   const auditTrail = new AuditTrail(audit);
@@ -47,7 +50,7 @@ export function createMcpPodman(
       logger,
       version,
       access,
-      policy: config.policy,
+      policy,
       audit: auditTrail,
       showSecrets: config.showSecrets,
       calls,

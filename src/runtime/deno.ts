@@ -6,6 +6,7 @@ import { type Config, USAGE, parseCli } from "../core/config.js";
 import { BadArgument, McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/log.js";
 import type { SocketFetch } from "../core/podman/client.js";
+import { type HostPathProbe, resolveHostPath } from "../core/policy/host-path.js";
 import type { HostEntry, HostFiles } from "../core/tools/tool.js";
 import { MCP_SUBPROTOCOL, offeredSubprotocols } from "../core/websocket.js";
 
@@ -35,6 +36,8 @@ interface DenoApi {
   lstat(path: string): Promise<DenoFileInfo>;
   readLink(path: string): Promise<string>;
   realPath(path: string): Promise<string>;
+  realPathSync(path: string): string;
+  lstatSync(path: string): DenoFileInfo;
   stat(path: string): Promise<DenoFileInfo>;
   createHttpClient(options: { proxy: { transport: "unix"; path: string } }): unknown;
   serve(
@@ -128,6 +131,23 @@ async function* walk(root: string, relative = ""): AsyncGenerator<HostEntry> {
   }
 }
 
+const denoPathProbe: HostPathProbe = {
+  realPath(path) {
+    try {
+      return Deno.realPathSync(path);
+    } catch {
+      return undefined;
+    }
+  },
+  isSymlink(path) {
+    try {
+      return Deno.lstatSync(path).isSymlink;
+    } catch {
+      return false;
+    }
+  },
+};
+
 const denoHostFiles: HostFiles = {
   async readFile(path) {
     try {
@@ -214,6 +234,7 @@ export async function runOnDeno(): Promise<void> {
     {
       socketFetch: unixSocketFetch(config.socket),
       files: denoHostFiles,
+      resolveHostPath: (path) => resolveHostPath(path, denoPathProbe),
       logger,
       audit: openAuditLog(config.auditLog),
       metricsText: await startMetrics(config),

@@ -1,7 +1,8 @@
-import { constants } from "node:fs";
+import { constants, lstatSync, realpathSync } from "node:fs";
 import { lstat, open, readdir, readlink, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { BadArgument } from "../core/errors.js";
+import { type HostPathProbe, resolveHostPath } from "../core/policy/host-path.js";
 import type { HostEntry, HostFiles } from "../core/tools/tool.js";
 
 const REASONS: Record<string, string> = {
@@ -90,3 +91,22 @@ export const nodeHostFiles: HostFiles = {
     }
   },
 };
+
+const nodePathProbe: HostPathProbe = {
+  realPath(path) {
+    try {
+      return realpathSync(path);
+    } catch {
+      return undefined;
+    }
+  },
+  isSymlink(path) {
+    try {
+      return lstatSync(path).isSymbolicLink();
+    } catch {
+      return false;
+    }
+  },
+};
+
+export const nodeResolveHostPath = (path: string) => resolveHostPath(path, nodePathProbe);

@@ -7,7 +7,7 @@ import { type Config, USAGE, parseCli } from "../core/config.js";
 import { McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/log.js";
 import { fail } from "./node-fail.js";
-import { nodeHostFiles } from "./node-files.js";
+import { nodeHostFiles, nodeResolveHostPath } from "./node-files.js";
 import { favourSmallHeap } from "./node-memory.js";
 import { unixSocketFetch } from "./node-socket-fetch.js";
 
@@ -70,6 +70,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
     {
       socketFetch: unixSocketFetch(config.socket),
       files: nodeHostFiles,
+      resolveHostPath: nodeResolveHostPath,
       logger,
       audit: openAuditLog(config.auditLog),
       metricsText: telemetry?.metricsText,

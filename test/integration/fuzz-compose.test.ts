@@ -336,13 +336,11 @@ describe("generated compose files through an operate token", () => {
   });
 
   /**
-   * Open hole, kept visible: the bind check (policy/spec.ts) compares paths
-   * as written, and Podman follows a symlink in the source, so a link inside
-   * --allow-bind (which a container binding that directory can create) mounts
-   * what it points to. `it.fails` keeps the suite green while the hole is
-   * open; once bind sources are resolved before the check, make it `it`.
+   * Podman follows a symlink in a bind source, and a container that binds an
+   * allowed directory read-write can create one there: the bind is judged
+   * where the link leads.
    */
-  it.fails("refuses or resolves a bind source that is a symlink out of --allow-bind", async () => {
+  it("refuses a bind source that is a symlink out of --allow-bind, and creates nothing", async () => {
     const project = uniqueName("fzc");
     projects.push(project);
     const text = [
@@ -357,6 +355,8 @@ describe("generated compose files through an operate token", () => {
       working_dir: workDir,
       project_name: project,
     });
-    if (!result.isError) await expectWithinPolicy(project, text);
+    expect(result.isError, textOf(result)).toBe(true);
+    expect(textOf(result)).toMatch(/is under no allowed directory/);
+    expect((await projectObjects(project)).containers).toEqual([]);
   });
 });

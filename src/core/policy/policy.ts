@@ -16,6 +16,12 @@ export interface ContainerPolicy {
   /** --allow-bind DIR: host directories that bind mounts may use (they and what is below). */
   allowBind: string[];
   /**
+   * Where a host path leads with its symlinks followed, as Podman will follow
+   * them when it mounts it; supplied by the runtime. Without it (unit tests)
+   * paths are judged as written.
+   */
+  resolveHostPath?: (path: string) => string;
+  /**
    * --allow-read DIR: host directories the server itself may read files from
    * (build contexts, Containerfiles, compose, kube and env files), symlinks resolved.
    */

@@ -43,16 +43,26 @@ export const RULE = {
     ),
 };
 
-/** Whether a host path is an allowed directory or below one (no ".." escapes). */
+/**
+ * Whether a host path is an allowed directory or below one (no ".." escapes),
+ * both as written and where its symlinks lead: Podman follows a symlink in a
+ * bind source, so a link inside an allowed directory must not lead out of it.
+ * (A link swapped in after this check is beyond what the server can judge.)
+ */
 export function bindAllowed(policy: ContainerPolicy, source: string): boolean {
   const path = normalizePath(source);
   if (path === undefined) return false;
+  const resolve = policy.resolveHostPath ?? ((same: string) => same);
+  const real = resolve(path);
   return policy.allowBind.some((dir) => {
     const root = normalizePath(dir);
     if (root === undefined) return false;
-    return root === "/" || path === root || path.startsWith(`${root}/`);
+    return isAtOrBelow(path, root) && isAtOrBelow(real, resolve(root));
   });
 }
+
+const isAtOrBelow = (path: string, root: string) =>
+  root === "/" || path === root || path.startsWith(`${root}/`);
 
 /** "/a/./b//c/" → "/a/b/c"; undefined for relative paths and ".." (never trusted). */
 function normalizePath(path: string): string | undefined {
