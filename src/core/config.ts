@@ -121,7 +121,8 @@ Container policy (denied by default; each flag allows one thing):
   --max-cpus N            CPU ceiling and default
   --max-pids N            pids-limit ceiling and default
   --managed-only          every token may change only objects this server created
-  --show-secrets          inspect shows values of secret-looking environment variables
+  --show-secrets          answers show secret values (hidden by default: values of
+                          secret-looking names, passwords in URLs, keys, tokens)
 
 Audit and limits:
   --audit-log FILE        one JSON line per mutating call (default: stderr)
