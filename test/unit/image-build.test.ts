@@ -1,8 +1,16 @@
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { PodmanRejected } from "../../src/core/errors.js";
+import { BadArgument, PodmanRejected } from "../../src/core/errors.js";
 import { BuildProgress, buildQuery } from "../../src/core/podman/build.js";
 import { splitRepositoryTag } from "../../src/core/podman/images.js";
+import type { ContainerPolicy } from "../../src/core/policy/policy.js";
+import { PolicyRefusal } from "../../src/core/policy/refusal.js";
+import {
+  CHECKED_CONTAINERFILE,
+  checkedBuildContext,
+} from "../../src/core/tools/images/checked-context.js";
 import { humanSize } from "../../src/core/tools/images/size.js";
+import type { HostEntry, HostFiles } from "../../src/core/tools/tool.js";
 
 const ID = "f1d03f218be55e47195ad398c31edf02d592ea829d08f27ef7aa25be7222e274";
 const signal = new AbortController().signal;
@@ -87,6 +95,7 @@ describe("buildQuery", () => {
         labels: { team: "x" },
         target: "runtime",
         noCache: true,
+        network: "none",
         signal,
       }),
     );
@@ -97,6 +106,15 @@ describe("buildQuery", () => {
     expect(query.get("target")).toBe("runtime");
     expect(query.get("nocache")).toBe("true");
     expect(query.has("pull")).toBe(false);
+  });
+
+  it("always gives RUN a network namespace of its own, never the host's", () => {
+    const none = new URLSearchParams(buildQuery({ tags: ["a"], network: "none", signal }));
+    expect(JSON.parse(none.get("nsoptions")!)).toEqual([{ Name: "network" }]);
+    expect(none.get("networkmode")).toBe("NetworkDisabled");
+    const open = new URLSearchParams(buildQuery({ tags: ["a"], network: "private", signal }));
+    expect(JSON.parse(open.get("nsoptions")!)).toEqual([{ Name: "network" }]);
+    expect(open.get("networkmode")).toBe("NetworkEnabled");
   });
 });
 
@@ -140,5 +158,114 @@ describe("BuildProgress output lines", () => {
     const { log } = endless.finish();
     expect(log.firstLineCut).toBe(true);
     expect(log.lines.join("").length).toBeLessThan(5000);
+  });
+});
+
+describe("checkedBuildContext", () => {
+  const entry = (path: string, type: HostEntry["type"] = "file", linkTarget?: string) => ({
+    path,
+    type,
+    mode: type === "directory" ? 0o755 : 0o644,
+    size: 0,
+    mtimeMs: 0,
+    ...(linkTarget ? { linkTarget } : {}),
+  });
+  /** A context directory held in memory: path -> content, or a symlink. */
+  const hostFiles = (tree: Record<string, string | { link: string }>): HostFiles => {
+    const textOf = (path: string) => {
+      const relative = path.replace(/^\/ctx\//, "");
+      const value = tree[relative];
+      if (typeof value !== "string") throw new BadArgument(`${path}: no such file or directory`);
+      return value;
+    };
+    return {
+      readTextFile: async (path) => textOf(path),
+      readFile: async (path) => new TextEncoder().encode(textOf(path)),
+      realPath: async (path) => path,
+      async *walk() {
+        for (const [path, value] of Object.entries(tree)) {
+          yield typeof value === "string"
+            ? { ...entry(path), size: value.length }
+            : entry(path, "symlink", value.link);
+        }
+      },
+    };
+  };
+  const memberOf = (archive: Uint8Array, member: string) =>
+    execFileSync("tar", ["-xO", member], { input: archive }).toString();
+  const membersOf = (archive: Uint8Array) =>
+    execFileSync("tar", ["-t"], { input: archive }).toString().trim().split("\n");
+  const ctx = (files: HostFiles, policy: Partial<ContainerPolicy> = {}) => ({
+    files,
+    policy: {
+      allowBuildNetwork: false,
+      allowedRegistries: undefined,
+      ...policy,
+    } as ContainerPolicy,
+  });
+
+  it("sends the checked text under the server's name, the caller's file and ignore rules kept", async () => {
+    const files = hostFiles({
+      "build.Containerfile": "from x\nrun echo a \\\n b\n",
+      ".containerignore": "secret\n",
+      "app.txt": "app",
+    });
+    const built = await checkedBuildContext(ctx(files), {
+      contextDir: "/ctx",
+      containerfilePath: "./build.Containerfile",
+    });
+    expect(built.containerfile).toBe(CHECKED_CONTAINERFILE);
+    expect(membersOf(built.context)).toEqual([
+      "build.Containerfile",
+      ".containerignore",
+      "app.txt",
+      CHECKED_CONTAINERFILE,
+      `${CHECKED_CONTAINERFILE}.containerignore`,
+    ]);
+    expect(memberOf(built.context, CHECKED_CONTAINERFILE)).toBe("FROM x\nRUN echo a  b\n");
+    expect(memberOf(built.context, "build.Containerfile")).toBe("from x\nrun echo a \\\n b\n");
+    expect(memberOf(built.context, `${CHECKED_CONTAINERFILE}.containerignore`)).toBe(
+      `secret\n\n/${CHECKED_CONTAINERFILE}\n/${CHECKED_CONTAINERFILE}.containerignore\n`,
+    );
+  });
+
+  it("only reads a regular file inside the context, and never sends the caller's path", async () => {
+    const trick = '["/etc/passwd"]';
+    await expect(
+      checkedBuildContext(ctx(hostFiles({ Containerfile: "FROM x" })), {
+        contextDir: "/ctx",
+        containerfilePath: trick,
+      }),
+    ).rejects.toThrow(/there is no file \["\/etc\/passwd"\] in \/ctx/);
+    await expect(
+      checkedBuildContext(ctx(hostFiles({ Containerfile: { link: "/etc/shadow" } })), {
+        contextDir: "/ctx",
+      }),
+    ).rejects.toThrow(/is a symlink/);
+    await expect(
+      checkedBuildContext(ctx(hostFiles({ Containerfile: "FROM x" })), {
+        contextDir: "/ctx",
+        containerfilePath: "../outside",
+      }),
+    ).rejects.toThrow(/not a relative path inside the build context/);
+    await expect(
+      checkedBuildContext(ctx(hostFiles({ Dockerfile: "FROM x", [CHECKED_CONTAINERFILE]: "" })), {
+        contextDir: "/ctx",
+      }),
+    ).rejects.toThrow(/reserves/);
+  });
+
+  it("builds inline files the same way and refuses what the policy refuses", async () => {
+    const inline = await checkedBuildContext(ctx(hostFiles({})), {
+      containerfile: "FROM x\nCOPY a /a\n",
+      files: [{ path: "a", content: "A" }],
+    });
+    expect(memberOf(inline.context, CHECKED_CONTAINERFILE)).toBe("FROM x\nCOPY a /a\n");
+    await expect(
+      checkedBuildContext(ctx(hostFiles({}), { allowedRegistries: ["localhost"] }), {
+        containerfile: "FROM evil.io/x\n",
+        files: [],
+      }),
+    ).rejects.toThrow(PolicyRefusal);
   });
 });

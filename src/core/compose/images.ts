@@ -1,8 +1,9 @@
-import { NotFound } from "../errors.js";
+import { BadArgument, NotFound } from "../errors.js";
 import { buildImage } from "../podman/build.js";
 import { managedLabels } from "../policy/ownership.js";
 import { pullImage } from "../podman/images.js";
-import { tarHostDirectory } from "../podman/tar.js";
+import { checkImageRegistry } from "../policy/registry.js";
+import { type BuildSource, checkedBuildContext } from "../tools/images/checked-context.js";
 import type { ToolContext } from "../tools/tool.js";
 import { type LocalImage, localImage } from "./libpod.js";
 import type { ComposeProject, ServiceConfig } from "./model.js";
@@ -65,7 +66,7 @@ async function resolve(
     report.built.push(reference);
   } else {
     await ctx.progress(`pulling ${reference} for ${service.name}`);
-    await pullImage(ctx.podman, reference, {
+    await pullImage(ctx.podman, checkImageRegistry(ctx.policy, reference), {
       signal: ctx.signal,
       timeoutMs: PULL_TIMEOUT_MS,
       onMessage: (line) => void ctx.progress(line),
@@ -89,10 +90,11 @@ async function build(
 ): Promise<string> {
   const config = service.build!;
   await ctx.progress(`building ${reference} for ${service.name} from ${config.context}`);
-  const context = await tarHostDirectory(ctx.files, config.context);
+  const { context, containerfile } = await checkedBuildContext(ctx, composeBuildSource(config));
   const result = await buildImage(ctx.podman, context, {
     tags: [reference],
-    ...(config.dockerfile ? { containerfile: config.dockerfile } : {}),
+    containerfile,
+    network: ctx.policy.allowBuildNetwork ? "private" : "none",
     buildArgs: config.args,
     ...(config.target ? { target: config.target } : {}),
     labels: { [LABEL.project]: project.name, [LABEL.service]: service.name, ...managedLabels() },
@@ -100,4 +102,14 @@ async function build(
     onStep: (line) => void ctx.progress(`${service.name}: ${line}`),
   });
   return result.id;
+}
+
+/** A service's build section as a build source: `dockerfile` names a file inside the context. */
+export function composeBuildSource(config: NonNullable<ServiceConfig["build"]>): BuildSource {
+  if (config.dockerfile?.startsWith("/")) {
+    throw new BadArgument(
+      `build.dockerfile "${config.dockerfile}" is absolute: give it relative to build.context`,
+    );
+  }
+  return { contextDir: config.context, containerfilePath: config.dockerfile };
 }

@@ -7,6 +7,12 @@ export interface BuildOptions {
   tags: string[];
   /** Path of the Containerfile inside the context; libpod looks for Containerfile, then Dockerfile. */
   containerfile?: string;
+  /**
+   * The network RUN steps get: "none" (a namespace of their own with only
+   * loopback) or "private" (their own namespace on Podman's default network).
+   * Never the host's: see buildNetworkQuery.
+   */
+  network: "none" | "private";
   buildArgs?: Record<string, string>;
   target?: string;
   labels?: Record<string, string>;
@@ -77,7 +83,26 @@ export function buildQuery(options: BuildOptions): string {
   if (options.target) query.set("target", options.target);
   if (options.noCache) query.set("nocache", "true");
   if (options.pull) query.set("pull", "true");
+  for (const [key, value] of Object.entries(buildNetworkQuery(options.network))) {
+    query.set(key, value);
+  }
   return query.toString();
+}
+
+/**
+ * libpod's build handler (pkg/api/handlers/compat/images_build.go, Podman 4.3
+ * through 5.x) puts RUN in the HOST's network namespace whenever the request
+ * has no `nsoptions`, whatever `networkmode` or `isolation` say; the podman
+ * CLI never hits that because it builds in-process. `networkmode` takes only
+ * a number or NetworkDefault/NetworkDisabled/NetworkEnabled: "none" silently
+ * means NetworkDefault. A network namespace option with neither Host nor
+ * Path gives RUN a namespace of its own; NetworkDisabled leaves only loopback in it.
+ */
+export function buildNetworkQuery(network: BuildOptions["network"]): Record<string, string> {
+  return {
+    nsoptions: JSON.stringify([{ Name: "network" }]),
+    networkmode: network === "none" ? "NetworkDisabled" : "NetworkEnabled",
+  };
 }
 
 const STEP_LINE = /^(\[[^\]]*\]\s*)?STEP \d+(\/\d+)?:/;

@@ -184,14 +184,14 @@ export function splitRepositoryTag(target: string): { repo: string; tag: string 
 export async function tagImage(
   podman: PodmanClient,
   source: string,
-  target: string,
+  target: string | { repo: string; tag: string },
   signal: AbortSignal,
 ): Promise<void> {
-  const { repo, tag } = splitRepositoryTag(target);
+  const { repo, tag } = typeof target === "string" ? splitRepositoryTag(target) : target;
   await podman.request("POST", `${imagePath(source)}/tag`, {
     query: { repo, tag },
     signal,
-    what: `Tagging ${source} as ${target}`,
+    what: `Tagging ${source} as ${repo}:${tag}`,
   });
 }
 
@@ -240,4 +240,31 @@ export async function pruneImages(
     else pruned.push({ id: report.Id, size: report.Size ?? 0 });
   }
   return { pruned, errors };
+}
+
+export interface ImageOrigin {
+  id: string;
+  /** Its tags and the repositories of its digests. */
+  names: string[];
+  labels: Record<string, string>;
+}
+
+/** What an image is called and labelled, to judge where it came from. */
+export async function imageOrigin(
+  podman: PodmanClient,
+  reference: string,
+  signal: AbortSignal,
+): Promise<ImageOrigin> {
+  const inspected = await podman.json<{
+    Id: string;
+    RepoTags?: string[] | null;
+    RepoDigests?: string[] | null;
+    Labels?: Record<string, string> | null;
+  }>("GET", `${imagePath(reference)}/json`, { signal });
+  const digested = (inspected.RepoDigests ?? []).map((name) => name.replace(/@.*$/, ""));
+  return {
+    id: inspected.Id,
+    names: [...(inspected.RepoTags ?? []), ...digested],
+    labels: inspected.Labels ?? {},
+  };
 }

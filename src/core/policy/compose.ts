@@ -1,7 +1,8 @@
 import type { ComposeProject, ServiceConfig } from "../compose/model.js";
+import { composeBuildSource } from "../compose/images.js";
 import { serviceSpec } from "../compose/spec.js";
+import { checkedBuildContext } from "../tools/images/checked-context.js";
 import type { HostFiles } from "../tools/tool.js";
-import { checkContainerfile } from "./containerfile.js";
 import type { ContainerPolicy } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";
 import { checkContainerSpec, checkVolumeOptions } from "./spec.js";
@@ -31,25 +32,14 @@ export async function checkComposeProject(
       const spec = serviceSpec(project, service, service.image ?? "");
       if (service.image === undefined) delete spec.image;
       checkContainerSpec(policy, spec);
-      if (service.build && policy.allowedRegistries) {
-        const file = `${service.build.context.replace(/\/+$/, "")}/${service.build.dockerfile ?? "Dockerfile"}`;
-        checkContainerfile(policy, await readContainerfile(files, file, service.build.dockerfile));
+      // The build itself checks again what it sends; this refuses before anything is created.
+      if (service.build) {
+        await checkedBuildContext({ files, policy }, composeBuildSource(service.build));
       }
     });
   }
   for (const [key, volume] of Object.entries(project.volumes)) {
     if (volume.external) continue;
     await inPart(`volume "${key}"`, () => checkVolumeOptions(policy, volume.driverOpts));
-  }
-}
-
-async function readContainerfile(files: HostFiles, path: string, explicit: string | undefined) {
-  if (explicit) return files.readTextFile(path);
-  // Without `dockerfile`, Podman looks for Containerfile and then Dockerfile.
-  const dir = path.slice(0, path.lastIndexOf("/"));
-  try {
-    return await files.readTextFile(`${dir}/Containerfile`);
-  } catch {
-    return files.readTextFile(path);
   }
 }

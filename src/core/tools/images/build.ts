@@ -1,15 +1,11 @@
 import * as z from "zod";
 import { BadArgument } from "../../errors.js";
 import { buildImage } from "../../podman/build.js";
-import { tarBuildContext } from "../../podman/build-context.js";
-import { normaliseMemberPath, tarFiles } from "../../podman/tar.js";
 import { withManagedLabel } from "../../policy/ownership.js";
-import { checkContainerfile } from "../../policy/containerfile.js";
 import { shortId } from "../containers/summary.js";
-import { defineTool, type ToolContext } from "../tool.js";
+import { defineTool } from "../tool.js";
+import { type BuildSource, checkedBuildContext } from "./checked-context.js";
 import { withProgress } from "./progress.js";
-
-const DEFAULT_CONTAINERFILE = "Containerfile";
 
 const stringMap = (what: string) => z.record(z.string(), z.string()).optional().describe(what);
 
@@ -34,7 +30,7 @@ const buildArguments = z.object({
     .min(1)
     .optional()
     .describe(
-      "Path of the Containerfile inside the context (default: Containerfile, then Dockerfile)",
+      "Path of the Containerfile inside the context, relative (default: Containerfile, then Dockerfile)",
     ),
   build_args: stringMap("ARG values, name -> value"),
   target: z
@@ -60,7 +56,11 @@ export const podmanBuild = defineTool({
     "Build an image from a Containerfile, either from a directory on the host (context_dir) or " +
     "from an inline `containerfile` plus small inline `files`. Answers the image's short id, its " +
     "names and the last lines of the build log; a failing build names the step that failed and " +
-    "its last output. Sends each STEP as a progress notification.",
+    "its last output. Sends each STEP as a progress notification. The server checks the " +
+    "Containerfile first and refuses what its policy forbids or cannot judge (parser " +
+    "directives, heredocs, ONBUILD, bind, secret and ssh mounts, images named through " +
+    "variables, ADD of URLs without --allow-build-network); RUN steps get no network unless " +
+    "the server was started with --allow-build-network.",
   input: buildArguments,
   output: z.object({
     id: z.string().describe("Short (12 character) image id"),
@@ -82,16 +82,14 @@ export const podmanBuild = defineTool({
   async handle(ctx, args) {
     const tags = [...(args.tag ? [args.tag] : []), ...(args.tags ?? [])];
     if (tags.length === 0) throw new BadArgument("give the image a name with `tag` or `tags`");
-    const { context, containerfile } = await buildContext(ctx, args);
-    if (ctx.policy.allowedRegistries) {
-      checkContainerfile(ctx.policy, await containerfileText(ctx, args, containerfile));
-    }
+    const { context, containerfile } = await checkedBuildContext(ctx, buildSource(args));
     let steps = 0;
     const result = await withProgress(ctx, async (report) => {
       report(`sending the build context (${context.length} bytes)`);
       return buildImage(ctx.podman, context, {
         tags,
         containerfile,
+        network: ctx.policy.allowBuildNetwork ? "private" : "none",
         buildArgs: args.build_args,
         target: args.target,
         labels: withManagedLabel(args.labels),
@@ -123,52 +121,17 @@ export const podmanBuild = defineTool({
   },
 });
 
-async function buildContext(
-  ctx: ToolContext,
-  args: z.output<typeof buildArguments>,
-): Promise<{ context: Uint8Array; containerfile?: string }> {
-  const containerfilePath =
-    args.containerfile_path === undefined
-      ? undefined
-      : normaliseMemberPath(args.containerfile_path);
+function buildSource(args: z.output<typeof buildArguments>): BuildSource {
   if ((args.context_dir === undefined) === (args.containerfile === undefined)) {
     throw new BadArgument("give exactly one of `context_dir` or `containerfile`");
   }
   if (args.context_dir !== undefined) {
     if (args.files) throw new BadArgument("`files` goes with an inline `containerfile` only");
-    return {
-      context: await tarBuildContext(ctx.files, args.context_dir, containerfilePath),
-      containerfile: containerfilePath,
-    };
-  }
-  const path = containerfilePath ?? DEFAULT_CONTAINERFILE;
-  const files = Object.entries(args.files ?? {}).map(([filePath, content]) => ({
-    path: normaliseMemberPath(filePath),
-    content,
-  }));
-  if (files.some((file) => file.path === path)) {
-    throw new BadArgument(`files["${path}"] would replace the inline containerfile`);
+    return { contextDir: args.context_dir, containerfilePath: args.containerfile_path };
   }
   return {
-    context: tarFiles([{ path, content: args.containerfile! }, ...files]),
-    containerfile: path,
+    containerfile: args.containerfile!,
+    files: Object.entries(args.files ?? {}).map(([path, content]) => ({ path, content })),
+    containerfilePath: args.containerfile_path,
   };
-}
-
-/** The Containerfile the build will use, for the policy's registry check. */
-async function containerfileText(
-  ctx: ToolContext,
-  args: z.output<typeof buildArguments>,
-  path: string | undefined,
-): Promise<string> {
-  if (args.containerfile !== undefined) return args.containerfile;
-  const dir = args.context_dir!.replace(/\/+$/, "");
-  for (const candidate of path ? [path] : ["Containerfile", "Dockerfile"]) {
-    try {
-      return await ctx.files.readTextFile(`${dir}/${candidate}`);
-    } catch (error) {
-      if (path || candidate === "Dockerfile") throw error;
-    }
-  }
-  throw new BadArgument(`no Containerfile in ${dir}`);
 }

@@ -1,5 +1,7 @@
 import * as z from "zod";
-import { imageId, pruneImages, removeImage, tagImage } from "../../podman/images.js";
+import { imageOrigin, pruneImages, removeImage, tagImage } from "../../podman/images.js";
+import { MANAGED_LABEL } from "../../policy/policy.js";
+import { checkTagOrigin, tagTarget } from "../../policy/registry.js";
 import { shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
 import { humanSize } from "./size.js";
@@ -10,7 +12,9 @@ export const podmanTag = defineTool({
   description:
     'Give a local image another name, e.g. "registry.example.com/team/app:1.2" before podman_push. ' +
     "A name without a tag gets :latest; a name already on another image moves to this one. " +
-    "Answers the image's short id.",
+    "Answers the image's short id. With --allowed-registries the new name must be in one of " +
+    "them (a name without a registry means localhost/NAME) and the image must already carry " +
+    "such a name or have been built by this server.",
   input: z.object({
     source: z.string().min(1).describe("Existing image name or id"),
     target: z.string().min(1).describe('New name, "repository[:tag]"'),
@@ -23,8 +27,15 @@ export const podmanTag = defineTool({
     openWorldHint: false,
   },
   async handle(ctx, { source, target }) {
-    await tagImage(ctx.podman, source, target, ctx.signal);
-    return { source, target, id: shortId(await imageId(ctx.podman, target, ctx.signal)) };
+    const sent = tagTarget(target);
+    const origin = await imageOrigin(ctx.podman, source, ctx.signal);
+    checkTagOrigin(ctx.policy, target, {
+      names: origin.names,
+      managed: origin.labels[MANAGED_LABEL] !== undefined,
+    });
+    // The id, not the caller's name: the name could have moved since it was judged.
+    await tagImage(ctx.podman, origin.id, sent, ctx.signal);
+    return { source, target, id: shortId(origin.id) };
   },
   render: ({ source, target, id }) => `Tagged ${source} (${id}) as ${target}.`,
 });

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { imageId, pullImage, pushImage } from "../../podman/images.js";
+import { checkRegistryTransfer } from "../../policy/registry.js";
 import { shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
 import { withProgress } from "./progress.js";
@@ -25,7 +26,9 @@ export const podmanPull = defineTool({
   description:
     "Pull an image from a registry (always asks the registry, like `podman pull`) and answer its " +
     "short id. Sends progress notifications while it runs. podman_run pulls missing images " +
-    "itself: use this to refresh a tag or to pull ahead of time.",
+    "itself: use this to refresh a tag or to pull ahead of time. With --allowed-registries the " +
+    "reference must come from one of them (a short name means docker.io) and Podman is sent it " +
+    "fully qualified.",
   input: z.object({
     reference: z.string().min(1).describe('Image reference, e.g. "quay.io/org/app:1.2"'),
     tls_verify: tlsVerify,
@@ -47,8 +50,9 @@ export const podmanPull = defineTool({
     openWorldHint: true,
   },
   async handle(ctx, args) {
+    const reference = checkRegistryTransfer(ctx.policy, args.reference);
     const id = await withProgress(ctx, (report) =>
-      pullImage(ctx.podman, args.reference, {
+      pullImage(ctx.podman, reference, {
         policy: "always",
         tlsVerify: args.tls_verify,
         auth: args.auth,
@@ -69,7 +73,8 @@ export const podmanPush = defineTool({
   description:
     "Push a local image to a registry, to `destination` (a full reference such as " +
     '"registry.example.com/team/app:1.2") or to the registry its own name points at. Replaces ' +
-    "the destination tag in the registry. Sends progress notifications while it runs.",
+    "the destination tag in the registry. Sends progress notifications while it runs. With " +
+    "--allowed-registries the destination must be in one of them.",
   input: z.object({
     reference: z.string().min(1).describe("Local image name or id"),
     destination: z
@@ -93,11 +98,12 @@ export const podmanPush = defineTool({
   },
   scope: "admin",
   async handle(ctx, args) {
-    const id = await imageId(ctx.podman, args.reference, ctx.signal);
     const destination = args.destination ?? args.reference;
+    const sent = checkRegistryTransfer(ctx.policy, destination, " (the push destination)");
+    const id = await imageId(ctx.podman, args.reference, ctx.signal);
     await withProgress(ctx, (report) =>
       pushImage(ctx.podman, args.reference, {
-        destination,
+        destination: sent,
         tlsVerify: args.tls_verify,
         auth: args.auth,
         signal: ctx.signal,

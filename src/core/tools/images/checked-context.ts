@@ -1,0 +1,211 @@
+import { BadArgument } from "../../errors.js";
+import { literalExclusions } from "../../podman/build-context.js";
+import { MAX_CONTEXT_BYTES, TarWriter, normaliseMemberPath } from "../../podman/tar.js";
+import { checkContainerfile } from "../../policy/containerfile.js";
+import type { ToolContext } from "../tool.js";
+
+/**
+ * Where the checked Containerfile travels in the context, the only
+ * `dockerfile=` Podman is ever sent. Buildah reads `<containerfile>.containerignore`
+ * before any other ignore file, so the one written beside it carries the
+ * caller's ignore rules and keeps both files out of COPY.
+ */
+export const CHECKED_CONTAINERFILE = ".mcp-podman.Containerfile";
+const CHECKED_IGNORE = `${CHECKED_CONTAINERFILE}.containerignore`;
+const RESERVED = new Set([
+  CHECKED_CONTAINERFILE,
+  CHECKED_IGNORE,
+  `${CHECKED_CONTAINERFILE}.dockerignore`,
+]);
+/** What libpod looks for when no Containerfile path is given, in order. */
+const DEFAULT_CONTAINERFILES = ["Containerfile", "Dockerfile"];
+
+export type BuildSource =
+  | { contextDir: string; containerfilePath?: string }
+  | {
+      containerfile: string;
+      files: { path: string; content: string }[];
+      containerfilePath?: string;
+    };
+
+export interface CheckedBuild {
+  context: Uint8Array;
+  /** The `dockerfile` to send: always CHECKED_CONTAINERFILE. */
+  containerfile: string;
+  images: string[];
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * The build context as Podman will get it: the caller's files, plus the
+ * Containerfile the server read, checked and re-serialised. The caller's
+ * Containerfile path only chooses which member is read; Podman never sees it.
+ */
+export async function checkedBuildContext(
+  ctx: Pick<ToolContext, "files" | "policy">,
+  source: BuildSource,
+): Promise<CheckedBuild> {
+  const chosen = source.containerfilePath && normaliseMemberPath(source.containerfilePath);
+  const candidates = chosen ? [chosen] : DEFAULT_CONTAINERFILES;
+  const writer = new TarWriter();
+  const members =
+    "contextDir" in source
+      ? await addHostDirectory(ctx, writer, source.contextDir, candidates)
+      : addInlineFiles(writer, source, chosen ?? DEFAULT_CONTAINERFILES[0]!);
+  const where = "contextDir" in source ? `in ${source.contextDir}` : "among the inline files";
+  const path = candidates.find((candidate) => members.get(candidate) !== undefined);
+  if (path === undefined) {
+    throw new BadArgument(
+      chosen
+        ? `there is no file ${chosen} ${where}`
+        : `there is no Containerfile or Dockerfile ${where}: name it with containerfile_path`,
+    );
+  }
+  const checked = checkContainerfile(ctx.policy, members.get(path)!);
+  const ignore = ignoreFileFor(path, members) ?? "";
+  writer.add({ path: CHECKED_CONTAINERFILE, type: "file", content: checked.text });
+  writer.add({
+    path: CHECKED_IGNORE,
+    type: "file",
+    content: `${ignore}\n/${CHECKED_CONTAINERFILE}\n/${CHECKED_IGNORE}\n`,
+  });
+  return { context: writer.finish(), containerfile: CHECKED_CONTAINERFILE, images: checked.images };
+}
+
+/** Buildah's choice: `<containerfile>.dockerignore`, `.containerignore`, then the context's. */
+function ignoreFileFor(path: string, members: Map<string, string | undefined>): string | undefined {
+  for (const name of [
+    `${path}.dockerignore`,
+    `${path}.containerignore`,
+    ".containerignore",
+    ".dockerignore",
+  ]) {
+    const text = members.get(name);
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
+/** Text of the members the build reads itself, by path; undefined for other members. */
+type Members = Map<string, string | undefined>;
+
+function addInlineFiles(
+  writer: TarWriter,
+  source: Extract<BuildSource, { containerfile: string }>,
+  containerfilePath: string,
+): Members {
+  const members: Members = new Map();
+  const files = source.files.map((file) => ({ ...file, path: normaliseMemberPath(file.path) }));
+  if (files.some((file) => file.path === containerfilePath)) {
+    throw new BadArgument(`files["${containerfilePath}"] would replace the inline containerfile`);
+  }
+  const directories = new Set<string>();
+  for (const file of [{ path: containerfilePath, content: source.containerfile }, ...files]) {
+    refuseReserved(file.path);
+    const segments = file.path.split("/");
+    for (let depth = 1; depth < segments.length; depth++) {
+      const parent = segments.slice(0, depth).join("/");
+      if (!directories.has(parent)) writer.add({ path: parent, type: "directory" });
+      directories.add(parent);
+    }
+    writer.add({ path: file.path, type: "file", content: file.content });
+    members.set(file.path, file.content);
+  }
+  return members;
+}
+
+/**
+ * Walks the context directory into the tar. The Containerfile and ignore
+ * files are taken from the very bytes that are sent, and only as regular
+ * files: a symlink there could make the server read outside the context.
+ */
+async function addHostDirectory(
+  ctx: Pick<ToolContext, "files">,
+  writer: TarWriter,
+  dir: string,
+  candidates: readonly string[],
+): Promise<Members> {
+  const base = dir.replace(/\/+$/, "") || "/";
+  const wanted = new Set(
+    candidates.flatMap((path) => [path, `${path}.containerignore`, `${path}.dockerignore`]),
+  );
+  wanted.add(".containerignore").add(".dockerignore");
+  const skipped = literalExclusions((await readIgnoreFile(ctx, base, candidates)) ?? "");
+  const members: Members = new Map();
+  for await (const entry of ctx.files.walk(dir)) {
+    refuseReserved(entry.path);
+    const kept = wanted.has(entry.path);
+    if (
+      !kept &&
+      skipped.some((prefix) => entry.path === prefix || entry.path.startsWith(`${prefix}/`))
+    ) {
+      continue;
+    }
+    const mtime = Math.floor(entry.mtimeMs / 1000);
+    if (entry.type === "directory") {
+      writer.add({ path: entry.path, type: "directory", mode: entry.mode, mtime });
+    } else if (entry.type === "symlink") {
+      writer.add({ path: entry.path, type: "symlink", linkTarget: entry.linkTarget ?? "", mtime });
+      if (kept) members.set(entry.path, undefined);
+    } else {
+      if (writer.size + entry.size > MAX_CONTEXT_BYTES) throw contextTooLarge(dir);
+      const content = await ctx.files.readFile(`${base === "/" ? "" : base}/${entry.path}`);
+      writer.add({ path: entry.path, type: "file", content, mode: entry.mode, mtime });
+      if (kept) members.set(entry.path, decoder.decode(content));
+    }
+    if (writer.size > MAX_CONTEXT_BYTES) throw contextTooLarge(dir);
+  }
+  for (const candidate of candidates) {
+    if (members.has(candidate) && members.get(candidate) === undefined) {
+      throw new BadArgument(
+        `${candidate} in ${dir} is a symlink: the Containerfile must be a regular file`,
+      );
+    }
+  }
+  return members;
+}
+
+/**
+ * The ignore file Buildah would use, read ahead of the walk only to skip
+ * big ignored trees (see literalExclusions); the one sent is taken from the walk.
+ */
+async function readIgnoreFile(
+  ctx: Pick<ToolContext, "files">,
+  base: string,
+  candidates: readonly string[],
+): Promise<string | undefined> {
+  for (const candidate of candidates) {
+    for (const suffix of [".dockerignore", ".containerignore"]) {
+      const text = await readOptional(ctx, `${base}/${candidate}${suffix}`);
+      if (text !== undefined) return text;
+    }
+  }
+  return (
+    (await readOptional(ctx, `${base}/.containerignore`)) ??
+    (await readOptional(ctx, `${base}/.dockerignore`))
+  );
+}
+
+async function readOptional(ctx: Pick<ToolContext, "files">, path: string) {
+  try {
+    return await ctx.files.readTextFile(path);
+  } catch (error) {
+    // Missing or unreadable alike: this read only saves work, and the walk reports real trouble.
+    if (error instanceof BadArgument) return undefined;
+    throw error;
+  }
+}
+
+function refuseReserved(path: string): void {
+  if (RESERVED.has(path)) {
+    throw new BadArgument(`the build context has a file named ${path}, a name the server reserves`);
+  }
+}
+
+function contextTooLarge(dir: string): BadArgument {
+  return new BadArgument(
+    `the build context ${dir} is larger than ${MAX_CONTEXT_BYTES / 1024 / 1024} MiB: ` +
+      "build from a smaller directory",
+  );
+}
