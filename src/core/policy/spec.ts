@@ -89,7 +89,9 @@ const HOST_NAMESPACES = [
  * `where` (e.g. ` (service web)`) is added to resource messages.
  */
 export function checkContainerSpec(policy: ContainerPolicy, spec: PolicySpec, where = ""): void {
-  if (spec.image !== undefined) checkImageRegistry(policy, spec.image, where);
+  // With --allowed-registries Podman gets the qualified name, so its short-name
+  // resolution cannot pick another registry than the one checked.
+  if (spec.image !== undefined) spec.image = checkImageRegistry(policy, spec.image, where);
   if (spec.privileged && !policy.allowPrivileged) throw RULE.privileged();
   if (spec.cap_add?.length && !policy.allowCapAdd) throw RULE.capAdd(spec.cap_add);
   if (!policy.allowHostNamespaces) {

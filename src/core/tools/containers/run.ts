@@ -55,7 +55,7 @@ export const podmanRun = defineTool({
     let id: string | undefined;
     let warnings: { warnings?: string[] } = {};
     try {
-      const created = await createPullingIfMissing(ctx, args.image, spec);
+      const created = await createPullingIfMissing(ctx, String(spec.image), spec);
       id = created.Id;
       if (created.Warnings?.length) warnings = { warnings: created.Warnings };
       await startContainer(ctx.podman, id, ctx.signal);
