@@ -1,5 +1,4 @@
-import { parseAllDocuments } from "yaml";
-import { BadArgument, NotFound, PodmanRejected } from "../errors.js";
+import { NotFound, PodmanRejected } from "../errors.js";
 import type { PodmanClient } from "./client.js";
 import { FORCED_REMOVAL_MARGIN_MS, describeReportError } from "./removal.js";
 
@@ -24,45 +23,6 @@ export interface PlayedPod {
   InfraContainerID?: string;
   Containers?: { Id: string; Name: string; State: string }[] | null;
 }
-
-/**
- * Checks the text before Podman sees it: Podman 4.3 answers a syntax error
- * without its position and leaves a half-made pod behind on some failures.
- * Documents of kinds Podman does not know are left to Podman (it skips them).
- */
-export function checkKubeYaml(text: string): void {
-  const documents = parseAllDocuments(text, { uniqueKeys: false });
-  const list = Array.isArray(documents) ? documents : [];
-  let objects = 0;
-  for (const [index, document] of list.entries()) {
-    const invalid = (message: string) => {
-      const where = list.length > 1 ? ` (document ${index + 1})` : "";
-      return new BadArgument(`The YAML is invalid${where}: ${firstLine(message)}`);
-    };
-    const [error] = document.errors;
-    if (error) throw invalid(error.message);
-    let value: unknown;
-    try {
-      value = document.toJS();
-    } catch (failure) {
-      // Aliases expanding beyond the parser's limit.
-      throw invalid(failure instanceof Error ? failure.message : String(failure));
-    }
-    if (value === null || value === undefined) continue;
-    if (typeof value !== "object" || Array.isArray(value)) {
-      const shape = Array.isArray(value) ? "list" : typeof value;
-      throw new BadArgument(
-        `Document ${index + 1} of the YAML is not a Kubernetes object (it is a ${shape})`,
-      );
-    }
-    if (typeof (value as { kind?: unknown }).kind === "string") objects += 1;
-  }
-  if (objects === 0) {
-    throw new BadArgument("The YAML holds no Kubernetes object: no document has a `kind`");
-  }
-}
-
-const firstLine = (message: string) => message.split(/:?\n/)[0] ?? message;
 
 export async function generateKube(
   podman: PodmanClient,

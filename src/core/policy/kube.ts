@@ -1,89 +1,127 @@
-import { type Document, parseAllDocuments } from "yaml";
-import { BadArgument } from "../errors.js";
+import { checkAnnotations, volumeOptionsOfClaim } from "./kube-annotations.js";
+import {
+  type KubeObject,
+  kubePodNames,
+  listAt,
+  objectAt,
+  podTemplate,
+  readKubeObjects,
+  replicasOf,
+  stringAt,
+  within,
+} from "./kube-objects.js";
 import { MANAGED_LABEL, type ContainerPolicy } from "./policy.js";
+import { parseQuantity } from "./quantity.js";
 import { PolicyRefusal } from "./refusal.js";
 import { checkImageRegistry } from "./registry.js";
 import { RULE, checkBind, checkResourceCeilings, checkVolumeOptions } from "./spec.js";
+import { type PlainObject, emitYamlDocuments } from "./strict-yaml.js";
 
-type Json = Record<string, unknown>;
+export { kubePodNames, readKubeObjects } from "./kube-objects.js";
+export { parseQuantity } from "./quantity.js";
 
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
-const objectAt = (value: unknown, ...path: string[]): Json | undefined => {
-  let current = value;
-  for (const key of path) current = isObject(current) ? current[key] : undefined;
-  return isObject(current) ? current : undefined;
-};
-const listAt = (value: Json | undefined, key: string): Json[] =>
-  Array.isArray(value?.[key]) ? (value[key] as unknown[]).filter(isObject) : [];
-
-/** Where the pod template sits in each workload kind Podman plays. */
-const POD_SPEC_PATHS: Record<string, string[]> = {
-  Pod: [],
-  Deployment: ["spec", "template"],
-  DaemonSet: ["spec", "template"],
-  ReplicaSet: ["spec", "template"],
-  StatefulSet: ["spec", "template"],
-  Job: ["spec", "template"],
-  CronJob: ["spec", "jobTemplate", "spec", "template"],
-};
-
-/** Kubernetes quantities: "128Mi", "1G", "1e9", "500m". */
-export function parseQuantity(value: unknown): number | undefined {
-  if (typeof value === "number") return value;
-  if (typeof value !== "string") return undefined;
-  const match = /^([0-9.]+(?:e[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E|m)?$/.exec(value.trim());
-  if (!match) return undefined;
-  const factors: Record<string, number> = {
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    Ei: 2 ** 60,
-    k: 1e3,
-    K: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-    m: 1e-3,
-  };
-  return Number(match[1]) * (match[2] ? factors[match[2]]! : 1);
+/** What kube play sends Podman, and the existing objects it must not take from others. */
+export interface KubePlayPlan {
+  /** The checked objects, labelled and with default limits, re-serialised: never the caller's text. */
+  yaml: string;
+  /** What replace=true tears down first: the same pods, by name only. */
+  teardownYaml: string;
+  podNames: string[];
+  /** Volumes the YAML creates or mounts (claims, claimName, emptyDir and configMap volumes). */
+  volumeNames: string[];
+  /** The ConfigMaps mounted as volumes: Podman keeps a named volume of each one's name. */
+  configMapVolumeNames: string[];
+  /** Podman secrets the containers would read. */
+  secretNames: string[];
 }
 
-function checkSecurityContext(policy: ContainerPolicy, context: Json | undefined) {
-  if (!context) return;
-  if (context.privileged === true && !policy.allowPrivileged) throw RULE.privileged();
-  const added = objectAt(context, "capabilities")?.add;
-  if (Array.isArray(added) && added.length && !policy.allowCapAdd)
-    throw RULE.capAdd(added.map(String));
-  if (policy.allowUnconfined) return;
-  if (objectAt(context, "seccompProfile")?.type === "Unconfined")
-    throw RULE.unconfined("seccompProfile Unconfined");
-  if (objectAt(context, "appArmorProfile")?.type === "Unconfined")
-    throw RULE.unconfined("appArmorProfile Unconfined");
-  const selinuxType = objectAt(context, "seLinuxOptions")?.type;
-  if (selinuxType === "spc_t" || selinuxType === "unconfined_t")
-    throw RULE.unconfined(`seLinuxOptions type ${selinuxType}`);
+/** What kube down sends Podman: the pods' names, taken from the checked objects. */
+export interface KubeDownPlan {
+  teardownYaml: string;
+  podNames: string[];
 }
 
-function checkAnnotations(policy: ContainerPolicy, metadata: Json | undefined) {
-  if (policy.allowUnconfined) return;
-  for (const [key, value] of Object.entries(objectAt(metadata, "annotations") ?? {})) {
-    if (/seccomp|apparmor/i.test(key) && /unconfined/i.test(String(value)))
-      throw RULE.unconfined(`annotation ${key}: ${String(value)}`);
-    if (/label/i.test(key) && /disable/i.test(String(value)))
-      throw RULE.unconfined(`annotation ${key}: ${String(value)}`);
-  }
-}
+/** Podman 4 makes one pod per replica: a ceiling keeps one call from making thousands. */
+export const MAX_REPLICAS = 16;
 
+const HOST_PATH_TYPES = new Set([
+  "",
+  "DirectoryOrCreate",
+  "Directory",
+  "FileOrCreate",
+  "File",
+  "Socket",
+  "CharDevice",
+  "BlockDevice",
+]);
 const DEVICE_TYPES = new Set(["CharDevice", "BlockDevice"]);
+const CONFINED_SELINUX_TYPES = new Set(["container_t", "container_init_t"]);
 
-function checkPodTemplate(policy: ContainerPolicy, template: Json) {
+export function planKubePlay(policy: ContainerPolicy, text: string): KubePlayPlan {
+  const objects = readKubeObjects(text);
+  for (const object of objects) within(object.where, () => checkKubeObject(policy, object));
+  return {
+    yaml: emitYamlDocuments(objects.map((object) => markObject(policy, object))),
+    teardownYaml: teardownYaml(objects),
+    podNames: kubePodNames(objects),
+    volumeNames: [...new Set(objects.flatMap(volumeNamesOf))],
+    configMapVolumeNames: [...new Set(objects.flatMap(configMapVolumeNamesOf))],
+    secretNames: [...new Set(objects.flatMap(secretNamesOf))],
+  };
+}
+
+/** Down needs no policy: only the names, read as strictly as for play. */
+export function planKubeDown(text: string): KubeDownPlan {
+  const objects = readKubeObjects(text);
+  return { teardownYaml: teardownYaml(objects), podNames: kubePodNames(objects) };
+}
+
+function teardownYaml(objects: readonly KubeObject[]): string {
+  const documents = objects
+    .filter((object) => podTemplate(object) !== undefined)
+    .map((object) => ({
+      apiVersion: stringAt(object.value, "apiVersion") ?? "v1",
+      kind: object.kind,
+      metadata: { name: object.name },
+      ...(object.kind === "Deployment" ? { spec: { replicas: replicasOf(object) } } : {}),
+    }));
+  return emitYamlDocuments(documents);
+}
+
+function checkKubeObject(policy: ContainerPolicy, object: KubeObject): void {
+  checkAnnotations(
+    policy,
+    objectAt(object.value, "metadata", "annotations"),
+    "metadata.annotations",
+  );
+  if (object.kind === "PersistentVolumeClaim") {
+    const annotations = objectAt(object.value, "metadata", "annotations");
+    checkVolumeOptions(policy, volumeOptionsOfClaim(annotations));
+  }
+  const template = podTemplate(object);
+  if (!template) return;
+  if (policy.maxPids !== undefined)
+    throw new PolicyRefusal(
+      "kube YAML cannot carry a pids limit, and on Podman 4.3 a limit set after creation is lost " +
+        "when the container restarts, so kube play of pods is refused while --max-pids is set: " +
+        "create the pod with podman_pod_create and podman_run, or start mcp-podman without --max-pids",
+    );
+  if (object.kind === "Deployment") {
+    const replicas = replicasOf(object);
+    if (replicas < 0 || replicas > MAX_REPLICAS)
+      throw new PolicyRefusal(`spec.replicas: ask for 0 to ${MAX_REPLICAS} replicas`);
+  }
+  const prefix = object.kind === "Pod" ? "" : "spec.template.";
+  checkPodTemplate(policy, template, prefix);
+}
+
+function checkPodTemplate(policy: ContainerPolicy, template: PlainObject, prefix: string) {
+  checkAnnotations(
+    policy,
+    objectAt(template, "metadata", "annotations"),
+    `${prefix}metadata.annotations`,
+  );
   const spec = objectAt(template, "spec") ?? {};
-  checkAnnotations(policy, objectAt(template, "metadata"));
   if (!policy.allowHostNamespaces) {
     if (spec.hostNetwork === true) throw RULE.hostNamespace("network");
     if (spec.hostPID === true) throw RULE.hostNamespace("pid");
@@ -91,119 +129,156 @@ function checkPodTemplate(policy: ContainerPolicy, template: Json) {
     if (spec.hostUsers === true) throw RULE.hostNamespace("user");
   }
   checkSecurityContext(policy, objectAt(spec, "securityContext"));
-  for (const volume of listAt(spec, "volumes")) {
-    const hostPath = objectAt(volume, "hostPath");
-    if (!hostPath) continue;
-    const path = String(hostPath.path ?? "");
-    if (DEVICE_TYPES.has(String(hostPath.type))) {
+  for (const volume of listAt(spec, "volumes")) checkVolume(policy, volume);
+  for (const container of [...listAt(spec, "initContainers"), ...listAt(spec, "containers")]) {
+    within(`container "${stringAt(container, "name") ?? "?"}"`, () =>
+      checkContainer(policy, container),
+    );
+  }
+}
+
+function checkVolume(policy: ContainerPolicy, volume: PlainObject) {
+  const hostPath = objectAt(volume, "hostPath");
+  if (hostPath) {
+    const path = stringAt(hostPath, "path") ?? "";
+    const type = stringAt(hostPath, "type") ?? "";
+    if (!HOST_PATH_TYPES.has(type))
+      throw new PolicyRefusal(
+        `volume "${stringAt(volume, "name")}": hostPath type must be one of ${[...HOST_PATH_TYPES].filter(Boolean).join(", ")}`,
+      );
+    if (DEVICE_TYPES.has(type)) {
       if (!policy.allowDevices) throw RULE.devices([path]);
     } else {
       checkBind(policy, path);
     }
   }
-  for (const container of [...listAt(spec, "initContainers"), ...listAt(spec, "containers")]) {
-    const name = String(container.name ?? "?");
-    inContainer(name, () => {
-      if (typeof container.image === "string") checkImageRegistry(policy, container.image);
-      checkSecurityContext(policy, objectAt(container, "securityContext"));
-      const limits = objectAt(container, "resources", "limits");
-      checkResourceCeilings(policy, {
-        memoryBytes: parseQuantity(limits?.memory),
-        cpus: parseQuantity(limits?.cpu),
-      });
-    });
+  for (const source of ["configMap", "secret"]) {
+    for (const item of listAt(objectAt(volume, source), "items")) {
+      checkRelativePath(`volume "${stringAt(volume, "name")}" item path`, stringAt(item, "path"));
+    }
   }
 }
 
-function inContainer(name: string, check: () => void) {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof PolicyRefusal)
-      throw new PolicyRefusal(`container "${name}": ${error.message}`);
-    throw error;
+/** Podman joins these to a directory of its own: an absolute path or ".." would leave it. */
+function checkRelativePath(what: string, path: string | undefined) {
+  if (path === undefined) return;
+  if (path.startsWith("/") || path.split("/").includes(".."))
+    throw new PolicyRefusal(`${what} must be relative and without "..": write it below the volume`);
+}
+
+function checkSecurityContext(policy: ContainerPolicy, context: PlainObject | undefined) {
+  if (!context) return;
+  if (context.privileged === true && !policy.allowPrivileged) throw RULE.privileged();
+  const added = objectAt(context, "capabilities")?.add;
+  if (Array.isArray(added) && added.length && !policy.allowCapAdd)
+    throw RULE.capAdd(added.map(String));
+  if (policy.allowUnconfined) return;
+  for (const field of ["seccompProfile", "appArmorProfile"]) {
+    const type = stringAt(objectAt(context, field), "type");
+    if (type !== undefined && type !== "RuntimeDefault")
+      throw RULE.unconfined(
+        `${field} ${type === "Unconfined" ? type : "other than RuntimeDefault"}`,
+      );
+  }
+  const selinuxType = stringAt(objectAt(context, "seLinuxOptions"), "type");
+  if (selinuxType !== undefined && !CONFINED_SELINUX_TYPES.has(selinuxType))
+    throw RULE.unconfined(
+      selinuxType === "spc_t" || selinuxType === "unconfined_t"
+        ? `seLinuxOptions type ${selinuxType}`
+        : "seLinuxOptions type other than container_t",
+    );
+  const procMount = stringAt(context, "procMount");
+  if (procMount !== undefined && procMount !== "Default")
+    throw RULE.unconfined("procMount other than Default");
+}
+
+function checkContainer(policy: ContainerPolicy, container: PlainObject) {
+  checkImageRegistry(policy, stringAt(container, "image") ?? "");
+  checkSecurityContext(policy, objectAt(container, "securityContext"));
+  for (const mount of listAt(container, "volumeMounts")) {
+    checkRelativePath("volumeMounts subPath", stringAt(mount, "subPath"));
+  }
+  for (const kind of ["limits", "requests"]) {
+    const asked = objectAt(container, "resources", kind);
+    const memory = quantityAt(asked, "memory");
+    const cpu = quantityAt(asked, "cpu");
+    // Podman takes a CPU limit of 0 as no limit; libpod refuses nothing below the ceiling.
+    if (cpu !== undefined && cpu <= 0 && policy.maxCpus !== undefined)
+      throw new PolicyRefusal(
+        `resources.${kind}.cpu must be above 0 while --max-cpus is set (0 means unlimited)`,
+      );
+    checkResourceCeilings(policy, { memoryBytes: memory, cpus: cpu });
   }
 }
 
-/** PersistentVolumeClaim annotations Podman reads as volume driver options. */
-function checkClaim(policy: ContainerPolicy, claim: Json) {
-  const annotations = objectAt(claim, "metadata", "annotations") ?? {};
-  const option = (key: string) => {
-    const value = annotations[`volume.podman.io/${key}`];
-    return value === undefined ? {} : { [key === "mount-options" ? "o" : key]: String(value) };
-  };
-  checkVolumeOptions(policy, {
-    ...option("device"),
-    ...option("type"),
-    ...option("mount-options"),
+const quantityAt = (value: PlainObject | undefined, key: string) =>
+  value?.[key] === undefined ? undefined : parseQuantity(value[key]);
+
+/**
+ * The Podman volumes the objects create or mount. Podman 4.3 backs an
+ * emptyDir with a named volume of the volume's name, and a configMap volume
+ * with one of the ConfigMap's name, mounting (and writing into) any volume
+ * of that name that already exists.
+ */
+function volumeNamesOf(object: KubeObject): string[] {
+  if (object.kind === "PersistentVolumeClaim") return [object.name];
+  const spec = objectAt(podTemplate(object), "spec");
+  return listAt(spec, "volumes").flatMap((volume) => {
+    const names = [
+      stringAt(objectAt(volume, "persistentVolumeClaim"), "claimName"),
+      objectAt(volume, "emptyDir") ? stringAt(volume, "name") : undefined,
+      stringAt(objectAt(volume, "configMap"), "name"),
+    ];
+    return names.filter((name): name is string => name !== undefined);
   });
 }
 
+function configMapVolumeNamesOf(object: KubeObject): string[] {
+  const spec = objectAt(podTemplate(object), "spec");
+  return listAt(spec, "volumes").flatMap((volume) => {
+    const name = stringAt(objectAt(volume, "configMap"), "name");
+    return name === undefined ? [] : [name];
+  });
+}
+
+function secretNamesOf(object: KubeObject): string[] {
+  const spec = objectAt(podTemplate(object), "spec");
+  const names: (string | undefined)[] = [];
+  for (const volume of listAt(spec, "volumes"))
+    names.push(stringAt(objectAt(volume, "secret"), "secretName"));
+  for (const container of [...listAt(spec, "initContainers"), ...listAt(spec, "containers")]) {
+    for (const variable of listAt(container, "env"))
+      names.push(stringAt(objectAt(variable, "valueFrom", "secretKeyRef"), "name"));
+    for (const source of listAt(container, "envFrom"))
+      names.push(stringAt(objectAt(source, "secretRef"), "name"));
+  }
+  return names.filter((name): name is string => name !== undefined);
+}
+
 /**
- * Checks every document against the policy (refusing before anything is
- * played), then answers the YAML with the managed label on every pod and
- * volume claim and the policy's default limits on containers that set none.
+ * A copy of the object with the managed label on what Podman turns into
+ * pods and volumes, and the policy's default limits on containers that set none.
  */
-export function enforceKubeYaml(policy: ContainerPolicy, text: string): string {
-  const documents = parseAllDocuments(text, { uniqueKeys: false });
-  if (!Array.isArray(documents)) throw new BadArgument("The YAML holds no Kubernetes object");
-  for (const [index, document] of documents.entries()) {
-    const value: unknown = document.toJS();
-    if (!isObject(value) || typeof value.kind !== "string") continue;
-    const name = String(objectAt(value, "metadata")?.name ?? "");
-    const where = `${value.kind}${name ? ` "${name}"` : ` (document ${index + 1})`}`;
-    try {
-      if (value.kind === "PersistentVolumeClaim") checkClaim(policy, value);
-      const path = POD_SPEC_PATHS[value.kind];
-      if (path) {
-        checkAnnotations(policy, objectAt(value, "metadata"));
-        checkPodTemplate(policy, path.length ? (objectAt(value, ...path) ?? {}) : value);
-      }
-    } catch (error) {
-      if (error instanceof PolicyRefusal) throw new PolicyRefusal(`${where}: ${error.message}`);
-      throw error;
-    }
+function markObject(policy: ContainerPolicy, object: KubeObject): PlainObject {
+  const value = structuredClone(object.value);
+  if (object.kind === "PersistentVolumeClaim") addManagedLabel(value);
+  const template = podTemplate({ ...object, value });
+  if (!template) return value;
+  addManagedLabel(template);
+  const spec = objectAt(template, "spec");
+  for (const container of [...listAt(spec, "initContainers"), ...listAt(spec, "containers")]) {
+    const limits = { ...objectAt(container, "resources", "limits") };
+    if (policy.maxMemoryBytes !== undefined && limits.memory === undefined)
+      limits.memory = String(policy.maxMemoryBytes);
+    if (policy.maxCpus !== undefined && limits.cpu === undefined)
+      limits.cpu = `${Math.round(policy.maxCpus * 1000)}m`;
+    if (Object.keys(limits).length)
+      container.resources = { ...objectAt(container, "resources"), limits };
   }
-  return documents
-    .filter((document) => document.contents !== null)
-    .map((document) => markDocument(policy, document).replace(/^---[ \t]*\r?\n/, ""))
-    .join("---\n");
+  return value;
 }
 
-function markDocument(policy: ContainerPolicy, document: Document): string {
-  const value: unknown = document.toJS();
-  if (!isObject(value) || typeof value.kind !== "string") return String(document);
-  const kind = value.kind;
-  if (kind === "PersistentVolumeClaim") {
-    document.setIn(["metadata", "labels", MANAGED_LABEL], "true");
-  }
-  const path = POD_SPEC_PATHS[kind];
-  if (path) {
-    document.setIn([...path, "metadata", "labels", MANAGED_LABEL], "true");
-    const containersPath = [...path, "spec", "containers"];
-    const containers = objectAt(value, ...path, "spec");
-    listAt(containers, "containers").forEach((container, index) => {
-      const limits = objectAt(container, "resources", "limits");
-      const set = (key: string, quantity: string) =>
-        document.setIn([...containersPath, index, "resources", "limits", key], quantity);
-      if (policy.maxMemoryBytes !== undefined && limits?.memory === undefined)
-        set("memory", String(policy.maxMemoryBytes));
-      if (policy.maxCpus !== undefined && limits?.cpu === undefined)
-        set("cpu", `${Math.round(policy.maxCpus * 1000)}m`);
-    });
-  }
-  return String(document);
-}
-
-/** The pods Podman makes of the YAML: a Pod keeps its name, a workload's pod is "<name>-pod". */
-export function kubePodNames(text: string): string[] {
-  const names: string[] = [];
-  for (const document of parseAllDocuments(text, { uniqueKeys: false }) as Document[]) {
-    const value: unknown = document.toJS();
-    if (!isObject(value) || typeof value.kind !== "string" || !POD_SPEC_PATHS[value.kind]) continue;
-    const name = objectAt(value, "metadata")?.name;
-    if (typeof name !== "string") continue;
-    names.push(value.kind === "Pod" ? name : `${name}-pod`);
-  }
-  return names;
+function addManagedLabel(holder: PlainObject) {
+  const metadata = (holder.metadata = objectAt(holder, "metadata") ?? {});
+  metadata.labels = { ...objectAt(metadata, "labels"), [MANAGED_LABEL]: "true" };
 }

@@ -1,16 +1,19 @@
 import * as z from "zod";
+import { volumeExists } from "../compose/libpod.js";
 import { BadArgument, Conflict, NotFound, PodmanRejected } from "../errors.js";
 import {
   type PlayKubeReport,
-  checkKubeYaml,
   generateKube,
   inspectPlayedPod,
   playKube,
   teardownKube,
 } from "../podman/kube.js";
+import { createVolume } from "../podman/volumes.js";
 import { checkPlayNetwork } from "../policy/joined.js";
-import { enforceKubeYaml, kubePodNames } from "../policy/kube.js";
-import { checkOwnershipIfExists } from "../policy/ownership.js";
+import { type KubePlayPlan, planKubeDown, planKubePlay } from "../policy/kube.js";
+import { checkOwnershipIfExists, managedLabels, ownershipRequired } from "../policy/ownership.js";
+import { PolicyRefusal } from "../policy/refusal.js";
+import { maskYamlSecrets } from "../policy/secrets.js";
 import { shortId } from "./containers/summary.js";
 import { type ToolContext, defineTool } from "./tool.js";
 
@@ -23,7 +26,7 @@ const yamlSource = {
     .describe("Path of a YAML file on the host running this server (instead of content)"),
 };
 
-/** The YAML from exactly one of `content` and `file`, checked before Podman sees it. */
+/** The YAML text from exactly one of `content` and `file` (checked by the plan made of it). */
 async function readKubeYaml(
   ctx: ToolContext,
   { content, file }: { content?: string; file?: string },
@@ -33,9 +36,35 @@ async function readKubeYaml(
       "give exactly one of content (the YAML text) and file (a path on the host)",
     );
   }
-  const yaml = content ?? (await ctx.files.readTextFile(file as string));
-  checkKubeYaml(yaml);
-  return yaml;
+  return content ?? (await ctx.files.readTextFile(file as string));
+}
+
+/**
+ * The existing objects a play would take: volumes must be the server's own,
+ * and Podman secrets never are (the server creates none), so reading one
+ * needs a token that may touch anything.
+ */
+async function checkPlayOwnership(ctx: ToolContext, plan: KubePlayPlan) {
+  if (plan.secretNames.length && ownershipRequired(ctx)) {
+    throw new PolicyRefusal(
+      `the YAML reads the Podman secret "${plan.secretNames[0]}", and mcp-podman creates no ` +
+        `secrets: an operate token may only use objects mcp-podman created (an admin token may ` +
+        `read secrets, unless --managed-only); pass the value through env or a ConfigMap instead`,
+    );
+  }
+  await checkOwnershipIfExists(ctx, "volume", plan.volumeNames);
+}
+
+/**
+ * Podman 4.3 backs a configMap volume with a named volume of the ConfigMap's
+ * name, reused if it exists and kept after kube down, but unlabelled: made
+ * here first, it is the server's, and playing the YAML again stays allowed.
+ */
+async function createConfigMapVolumes(ctx: ToolContext, plan: KubePlayPlan) {
+  for (const name of plan.configMapVolumeNames) {
+    if (await volumeExists(ctx.podman, name, ctx.signal)) continue;
+    await createVolume(ctx.podman, { Name: name, Labels: managedLabels() }, ctx.signal);
+  }
 }
 
 export const podmanKubeGenerate = defineTool({
@@ -58,7 +87,8 @@ export const podmanKubeGenerate = defineTool({
     openWorldHint: false,
   },
   async handle(ctx, { names, service }) {
-    return { yaml: await generateKube(ctx.podman, names, service, ctx.signal) };
+    const yaml = await generateKube(ctx.podman, names, service, ctx.signal);
+    return { yaml: ctx.showSecrets ? yaml : maskYamlSecrets(yaml) };
   },
   render: ({ yaml }) => yaml,
 });
@@ -128,19 +158,23 @@ export const podmanKubePlay = defineTool({
   },
   async handle(ctx, args) {
     checkPlayNetwork(ctx, args.network);
-    const yaml = enforceKubeYaml(ctx.policy, await readKubeYaml(ctx, args));
+    const plan = planKubePlay(ctx.policy, await readKubeYaml(ctx, args));
+    await checkPlayOwnership(ctx, plan);
+    await createConfigMapVolumes(ctx, plan);
     let replaced: string[] = [];
-    if (args.replace) {
-      await checkOwnershipIfExists(ctx, "pod", kubePodNames(yaml));
-      replaced = await teardownKube(ctx.podman, yaml, ctx.signal).catch((error: unknown) => {
-        // Nothing to replace yet.
-        if (error instanceof NotFound) return [];
-        throw error;
-      });
+    if (args.replace && plan.podNames.length) {
+      await checkOwnershipIfExists(ctx, "pod", plan.podNames);
+      replaced = await teardownKube(ctx.podman, plan.teardownYaml, ctx.signal).catch(
+        (error: unknown) => {
+          // Nothing to replace yet.
+          if (error instanceof NotFound) return [];
+          throw error;
+        },
+      );
     }
     let report: PlayKubeReport;
     try {
-      report = await playKube(ctx.podman, yaml, args, ctx.signal);
+      report = await playKube(ctx.podman, plan.yaml, args, ctx.signal);
     } catch (error) {
       throw explainPlayFailure(error);
     }
@@ -201,9 +235,11 @@ export const podmanKubeDown = defineTool({
     openWorldHint: false,
   },
   async handle(ctx, args) {
-    const yaml = await readKubeYaml(ctx, args);
-    await checkOwnershipIfExists(ctx, "pod", kubePodNames(yaml));
-    const removed = await teardownKube(ctx.podman, yaml, ctx.signal);
+    const plan = planKubeDown(await readKubeYaml(ctx, args));
+    // Volumes, claims and ConfigMaps are kept: without pods there is nothing to remove.
+    if (plan.podNames.length === 0) return { removed_pods: [] };
+    await checkOwnershipIfExists(ctx, "pod", plan.podNames);
+    const removed = await teardownKube(ctx.podman, plan.teardownYaml, ctx.signal);
     return { removed_pods: removed.map(shortId) };
   },
   render: ({ removed_pods }) =>
