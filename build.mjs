@@ -17,11 +17,12 @@ const common = {
 
 /**
  * Modules that only some starts need: the OpenTelemetry SDK (OTLP export or
- * /metrics), which is most of the bundle. A runtime compiles every line of a
- * module before it runs any, so these are embedded compressed and compiled on
- * first import: start-up is faster and holds megabytes less.
+ * /metrics), which is most of the bundle, and re2js (the first grep). A
+ * runtime compiles every line of a module before it runs any, so these are
+ * embedded compressed and compiled on first import: start-up is faster and
+ * holds megabytes less.
  */
-const COMPILED_ON_FIRST_USE = /\/(node-telemetry|deno-metrics)\.js$/;
+const COMPILED_ON_FIRST_USE = /\/(node-telemetry|deno-metrics|grep-engine)\.js$/;
 
 const compiledOnFirstUse = {
   name: "compiled-on-first-use",

@@ -9,9 +9,11 @@ import { type Access, FULL_ACCESS } from "./access.js";
 import { BearerTokens, type Sha256 } from "./auth.js";
 import { isLoopback, type Config } from "./config.js";
 import type { PodmanClient } from "./podman/client.js";
+import { type SessionSlot, SessionSlots, isRefusal } from "./session-slots.js";
 import { sessionClosed, sessionOpened } from "./telemetry.js";
 import {
   CLOSE_GOING_AWAY,
+  CLOSE_TRY_AGAIN_LATER,
   MCP_SUBPROTOCOL,
   WebSocketServerTransport,
   offeredSubprotocols,
@@ -84,14 +86,7 @@ export function createHttpApp({
   });
   app.use("/mcp", limitBody);
 
-  const openSessions = () => sessions.size + webSocketSessions.size;
-  const refuseBeyondSessionLimit = (c: Context<Env>) =>
-    jsonRpcError(
-      c,
-      503,
-      -32000,
-      `Service unavailable: ${config.limits.maxSessions} sessions are open (--max-sessions); close one first`,
-    );
+  const slots = new SessionSlots(config.limits);
   const idle = new IdleSessions(config.limits.sessionIdleMs, () => {
     const now = Date.now();
     for (const session of sessions.values()) {
@@ -165,12 +160,21 @@ export function createHttpApp({
     if (!messages.some((message) => isInitializeRequest(message))) {
       return jsonRpcError(c, 400, -32000, "Bad Request: no session; send initialize first");
     }
-    if (openSessions() >= config.limits.maxSessions) return refuseBeyondSessionLimit(c);
     const access = c.get("access");
-    const session = openSession(createServer(access), access.tokenId, sessions);
+    const slot = slots.take(access.tokenId);
+    if (isRefusal(slot)) return jsonRpcError(c, slot.status, -32000, slot.message);
+    const session = openSession(createServer(access), access.tokenId, sessions, slot);
     idle.watch();
-    await connect(session.server, session.transport);
-    return session.transport.handleRequest(c.req.raw, { parsedBody: body });
+    try {
+      await connect(session.server, session.transport);
+      return await session.transport.handleRequest(c.req.raw, { parsedBody: body });
+    } finally {
+      // An initialize the transport rejected opened no session: its slot is free again.
+      if (session.transport.sessionId === undefined) {
+        slot.release();
+        void session.server.close();
+      }
+    }
   });
 
   return {
@@ -213,8 +217,9 @@ export function createHttpApp({
             `Bad Request: the subprotocol must be "${MCP_SUBPROTOCOL}"`,
           );
         }
-        if (openSessions() >= config.limits.maxSessions) return refuseBeyondSessionLimit(c);
         const access = c.get("access");
+        const refusal = slots.refusal(access.tokenId);
+        if (refusal) return jsonRpcError(c, refusal.status, -32000, refusal.message);
         const open = (transport: WebSocketServerTransport) => {
           webSocketActivity.set(transport, Date.now());
           idle.watch();
@@ -224,7 +229,12 @@ export function createHttpApp({
           if (webSocketActivity.has(transport)) webSocketActivity.set(transport, Date.now());
         };
         const ended = (transport: WebSocketServerTransport) => webSocketActivity.delete(transport);
-        return upgradeWebSocket(c, webSocketSession(open, webSocketSessions, { touched, ended }));
+        // Checked again once open: upgrades in flight together must not overshoot the limits.
+        const take = () => slots.take(access.tokenId);
+        return upgradeWebSocket(
+          c,
+          webSocketSession(open, take, webSocketSessions, { touched, ended }),
+        );
       });
     },
     /** From now on /mcp and /ws answer 503; calls already running go on. */
@@ -245,6 +255,7 @@ export function createHttpApp({
 /** One WebSocket connection is one MCP session, from open to close. */
 function webSocketSession(
   open: (transport: WebSocketServerTransport) => Promise<void>,
+  take: () => ReturnType<SessionSlots["take"]>,
   sessions: Set<WebSocketServerTransport>,
   activity: {
     touched(transport: WebSocketServerTransport): void;
@@ -254,7 +265,13 @@ function webSocketSession(
   let transport: WebSocketServerTransport | undefined;
   return {
     onOpen(_event, socket) {
+      const slot = take();
+      if (isRefusal(slot)) {
+        socket.close(CLOSE_TRY_AGAIN_LATER, closeReason(slot.message));
+        return;
+      }
       const opened = new WebSocketServerTransport(socket, () => {
+        slot.release();
         activity.ended(opened);
         if (sessions.delete(opened)) sessionClosed();
       });
@@ -277,8 +294,10 @@ function openSession(
   server: Server,
   tokenId: string | undefined,
   sessions: Map<string, Session>,
+  slot: SessionSlot,
 ): Session {
   const forget = (id: string | undefined) => {
+    slot.release();
     if (id && sessions.delete(id)) sessionClosed();
   };
   const transport = new WebStandardStreamableHTTPServerTransport({
@@ -292,6 +311,11 @@ function openSession(
   const session: Session = { server, transport, tokenId, lastUsed: Date.now() };
   transport.onclose = () => forget(transport.sessionId);
   return session;
+}
+
+/** RFC 6455 allows 123 bytes of close reason; the messages here are ASCII. */
+function closeReason(message: string): string {
+  return message.length <= 123 ? message : `${message.slice(0, 120)}...`;
 }
 
 /** DNS-rebinding guard: a page on another site must not reach a loopback server. */
@@ -334,7 +358,7 @@ class IdleSessions {
 
 function jsonRpcError(
   c: Context,
-  status: 400 | 401 | 403 | 404 | 413 | 426 | 503,
+  status: 400 | 401 | 403 | 404 | 413 | 426 | 429 | 503,
   code: number,
   message: string,
 ) {

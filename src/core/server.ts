@@ -9,7 +9,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 import { type Access, type Scope, requiredScope, scopeAllows } from "./access.js";
-import type { AuditTrail } from "./audit.js";
+import { type AuditTrail, auditedOutcome } from "./audit.js";
 import type { InFlightCalls } from "./in-flight.js";
 import { McpPodmanError } from "./errors.js";
 import type { Logger } from "./log.js";
@@ -179,6 +179,7 @@ export function createMcpServer({
             session: extra.sessionId,
             outcome: outcome.errorType ?? "ok",
             durationMs,
+            ...auditedOutcome(tool, outcome),
           });
         }
         return outcome;

@@ -11,6 +11,8 @@ export const MCP_SUBPROTOCOL = "mcp";
 /** RFC 6455 §7.4.1 close codes. */
 export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
+/** The server is at a limit; a later attempt may succeed. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 const CLOSE_UNSUPPORTED_DATA = 1003;
 const OPEN = 1;
 

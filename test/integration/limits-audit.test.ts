@@ -117,6 +117,25 @@ describe("limits", () => {
   });
 });
 
+/** Removes whatever a compose project left, found by its label. */
+async function removeProject(podman: PodmanDirect, project: string) {
+  const labelled = encodeURIComponent(
+    JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
+  );
+  const containers = await podman.request("GET", `/containers/json?all=true&filters=${labelled}`);
+  for (const { Id } of (containers.body ?? []) as { Id: string }[]) {
+    await podman.request("DELETE", `/containers/${Id}?force=true&v=true&timeout=0`);
+  }
+  const networks = await podman.request("GET", `/networks/json?filters=${labelled}`);
+  for (const { name } of (networks.body ?? []) as { name: string }[]) {
+    await podman.request("DELETE", `/networks/${name}`);
+  }
+  const volumes = await podman.request("GET", `/volumes/json?filters=${labelled}`);
+  for (const { Name } of (volumes.body ?? []) as { Name: string }[]) {
+    await podman.request("DELETE", `/volumes/${Name}?force=true`);
+  }
+}
+
 describe("audit and secrets", () => {
   const podman = new PodmanDirect();
   let dir: string;
@@ -157,6 +176,87 @@ describe("audit and secrets", () => {
       }
     } finally {
       await server.stop();
+    }
+  });
+
+  it("names what compose up created and compose down removed, and why the policy refused a call", async () => {
+    const auditLog = join(dir, "compose-audit.jsonl");
+    const tokenFile = join(dir, "compose-tokens");
+    writeFileSync(tokenFile, `${token} operate\n`, { mode: 0o600 });
+    const project = uniqueName("audited").replace(/[^a-z0-9_-]/g, "");
+    const refusedProject = `${project}-refused`;
+    const secret = "compose-secret-value-for-audit";
+    const compose = (extra: string[]) =>
+      [
+        "services:",
+        "  app:",
+        `    image: ${testEnv().PODMAN_TEST_IMAGE}`,
+        '    command: ["sleep", "600"]',
+        `    environment: {DB_PASSWORD: ${secret}}`,
+        "    volumes: [data:/data]",
+        ...extra,
+        "volumes:",
+        "  data:",
+      ].join("\n");
+    const server = await startHttpServer(["--token-file", tokenFile, "--audit-log", auditLog]);
+    try {
+      const client = await connectHttp(server.url, token);
+      await callOk(client, "podman_compose_up", { content: compose([]), project_name: project });
+      await callOk(client, "podman_compose_down", {
+        project_name: project,
+        volumes: true,
+        timeout: 0,
+      });
+      const refused = await client.callTool({
+        name: "podman_compose_up",
+        arguments: { content: compose(["    privileged: true"]), project_name: refusedProject },
+      });
+      expect(refused.isError).toBe(true);
+      await client.close();
+
+      const lines = readFileSync(auditLog, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(lines.map((line) => [line.tool, line.target, line.outcome])).toEqual([
+        ["podman_compose_up", project, "ok"],
+        ["podman_compose_down", project, "ok"],
+        ["podman_compose_up", refusedProject, "refused_by_policy"],
+      ]);
+      const [up, down, refusal] = lines;
+      expect(up.created.sort()).toEqual(
+        [
+          `container/${project}-app-1`,
+          `network/${project}_default`,
+          `volume/${project}_data`,
+        ].sort(),
+      );
+      expect(up.removed).toBeUndefined();
+      expect(down.removed.sort()).toEqual(
+        [
+          `container/${project}-app-1`,
+          `network/${project}_default`,
+          `volume/${project}_data`,
+        ].sort(),
+      );
+      expect(refusal.reason).toMatch(
+        /privileged containers are refused by policy.*--allow-privileged/,
+      );
+      expect(refusal.created).toBeUndefined();
+      expect(readFileSync(auditLog, "utf8")).not.toContain(secret);
+      expect(readFileSync(auditLog, "utf8")).not.toContain("sleep");
+
+      const labelled = encodeURIComponent(
+        JSON.stringify({ label: [`com.docker.compose.project=${refusedProject}`] }),
+      );
+      for (const kind of ["containers/json?all=true&", "networks/json?", "volumes/json?"]) {
+        const found = await podman.request("GET", `/${kind}filters=${labelled}`);
+        expect(found.body ?? [], kind).toEqual([]);
+      }
+    } finally {
+      await server.stop();
+      await removeProject(podman, project);
+      await removeProject(podman, refusedProject);
     }
   });
 

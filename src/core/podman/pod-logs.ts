@@ -1,3 +1,4 @@
+import type { GrepPattern } from "../grep.js";
 import { TailBuffer, utf8ByteLength } from "./bounded-text.js";
 import type { PodmanClient } from "./client.js";
 import { containerLogs } from "./containers.js";
@@ -11,7 +12,7 @@ export interface PodLogOptions {
   since?: string;
   until?: string;
   timestamps: boolean;
-  grep?: RegExp;
+  grep?: GrepPattern;
   /** With grep: how many last lines of each container to search. */
   scanLines: number;
 }
@@ -98,7 +99,7 @@ async function readTimedTail(
       const time = stamped?.time ?? previousTime;
       previousTime = time;
       const text = stamped?.text ?? line.text;
-      if (options.grep && !options.grep.test(text)) continue;
+      if (options.grep && !(await options.grep.test(text))) continue;
       tail.matchedLines++;
       const prefix = options.timestamps && stamped ? `${stamped.stamp} ` : "";
       tail.push(`${prefix}${container.name} | ${text}`, time);

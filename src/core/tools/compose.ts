@@ -135,6 +135,24 @@ export const podmanComposeUp = defineTool({
       lines.push(`Orphan containers (not in the file): ${result.orphans.join(", ")}.`);
     return [`Project ${result.project}:`, ...lines].join("\n");
   },
+  audit(result) {
+    const renewed = result.services.filter(
+      (entry) => entry.action === "created" || entry.action === "recreated",
+    );
+    return {
+      created: [
+        ...renewed.map((entry) => `container/${entry.container}`),
+        ...result.networks_created.map((name) => `network/${name}`),
+        ...result.volumes_created.map((name) => `volume/${name}`),
+        ...result.images_built.map((name) => `image/${name}`),
+        ...result.images_pulled.map((name) => `image/${name}`),
+      ],
+      // A recreated container replaced one of the same name.
+      removed: result.services
+        .filter((entry) => entry.action === "recreated")
+        .map((entry) => `container/${entry.container}`),
+    };
+  },
 });
 
 export const podmanComposeDown = defineTool({
@@ -187,6 +205,13 @@ export const podmanComposeDown = defineTool({
     if (parts.length === 0) return `Project ${result.project}: nothing to remove.`;
     return `Project ${result.project}: removed ${parts.join("; ")}.`;
   },
+  audit: (result) => ({
+    removed: [
+      ...result.containers_removed.map((name) => `container/${name}`),
+      ...result.networks_removed.map((name) => `network/${name}`),
+      ...result.volumes_removed.map((name) => `volume/${name}`),
+    ],
+  }),
 });
 
 export const podmanComposePs = defineTool({

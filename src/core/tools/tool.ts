@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import type { Access } from "../access.js";
+import type { AuditedChanges } from "../audit.js";
 import type { PodmanClient } from "../podman/client.js";
 import type { ContainerPolicy } from "../policy/policy.js";
 
@@ -16,13 +17,18 @@ export interface HostEntry {
 
 /**
  * Read access to the host's files (build contexts, compose and kube files),
- * supplied by the runtime adapter. Failures are BadArgument errors naming the path.
+ * supplied by the runtime adapter. Failures are BadArgument errors naming the
+ * path and the reason, never quoting what a file holds. Tools get it wrapped
+ * by policy/host-files.ts, which allows only the --allow-read directories.
  */
 export interface HostFiles {
+  /** Regular files only. */
   readFile(path: string): Promise<Uint8Array>;
   readTextFile(path: string): Promise<string>;
-  /** Every entry under `dir`, parents before children, symlinks not followed. */
+  /** Every entry under `dir`, parents before children, symlinks not followed, special files left out. */
   walk(dir: string): AsyncIterable<HostEntry>;
+  /** The absolute path with every symlink resolved. */
+  realPath(path: string): Promise<string>;
 }
 
 /** What a handler gets: the Podman client, host files, the call's abort signal and a progress reporter. */
@@ -64,6 +70,11 @@ export interface Tool<Input extends z.ZodObject, Output extends z.ZodObject> {
   handle(ctx: ToolContext, args: z.output<Input>): Promise<z.input<Output>>;
   /** The compact text twin of the structured result. */
   render(result: z.output<Output>): string;
+  /**
+   * What a successful call created and removed, for its audit line, as
+   * "kind/name" (or "kind/short-id"): names only, never contents or values.
+   */
+  audit?(result: z.output<Output>): AuditedChanges;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list holds tools of every shape

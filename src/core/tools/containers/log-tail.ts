@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { BadArgument } from "../../errors.js";
+import { GREP_SYNTAX, GrepPattern, MAX_GREP_LENGTH } from "../../grep.js";
 import { TailBuffer } from "../../podman/bounded-text.js";
 import { containerLogs } from "../../podman/containers.js";
 import { decodeLogLines } from "../../podman/log-frames.js";
@@ -44,7 +44,11 @@ export const logArguments = {
     ),
   until: z.string().optional().describe("Only lines before this time (same forms as since)"),
   timestamps: z.boolean().default(false).describe("Prefix each line with its timestamp"),
-  grep: z.string().optional().describe("Only lines matching this JavaScript regular expression"),
+  grep: z
+    .string()
+    .max(MAX_GREP_LENGTH)
+    .optional()
+    .describe(`Only lines containing a match of this regular expression, in ${GREP_SYNTAX}`),
   scanLines: (description: string) =>
     z.number().int().positive().max(1_000_000).optional().describe(description),
   maxBytes: (description: string) =>
@@ -78,7 +82,7 @@ export async function boundedLogs(
   nameOrId: string,
   options: LogOptions,
 ): Promise<LogResult> {
-  const pattern = options.grep === undefined ? undefined : compilePattern(options.grep);
+  const pattern = options.grep === undefined ? undefined : await GrepPattern.compile(options.grep);
   const stream = options.stream ?? "both";
   const podmanTail = pattern
     ? options.tail < 0
@@ -110,7 +114,7 @@ export async function boundedLogs(
     if (response.body) {
       for await (const line of decodeLogLines(response.body)) {
         scanned++;
-        if (pattern && !pattern.test(line.text)) continue;
+        if (pattern && !(await pattern.test(line.text))) continue;
         matched++;
         kept.push(line.text);
       }
@@ -133,16 +137,6 @@ export async function boundedLogs(
     omitted_bytes: tail.omittedBytes,
     ...(pattern ? { scanned_lines: scanned, matched_lines: matched } : {}),
   };
-}
-
-export function compilePattern(source: string): RegExp {
-  try {
-    return new RegExp(source);
-  } catch (error) {
-    throw new BadArgument(
-      `The grep argument is not a valid regular expression: ${(error as Error).message}`,
-    );
-  }
 }
 
 export function renderLogs(logs: LogResult): string {

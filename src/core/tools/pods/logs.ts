@@ -1,9 +1,9 @@
 import * as z from "zod";
+import { GrepPattern } from "../../grep.js";
 import { readPodLogs } from "../../podman/pod-logs.js";
 import { inspectPod } from "../../podman/pods.js";
 import {
   DEFAULT_GREP_SCAN_LINES,
-  compilePattern,
   logArguments,
   logResult,
   renderLogs,
@@ -41,7 +41,7 @@ export const podmanPodLogs = defineTool({
   }),
   annotations: podAnnotations(true, false, true),
   async handle(ctx, args) {
-    const grep = args.grep === undefined ? undefined : compilePattern(args.grep);
+    const grep = args.grep === undefined ? undefined : await GrepPattern.compile(args.grep);
     const pod = await inspectPod(ctx.podman, args.name, ctx.signal);
     const members = memberContainers(pod).map((c) => ({ id: c.Id, name: c.Name }));
     const logs = await readPodLogs(
