@@ -260,6 +260,55 @@ describe("audit and secrets", () => {
     }
   });
 
+  it("names the pods and containers kube play created and kube down removed, and a refusal's reason", async () => {
+    const auditLog = join(dir, "kube-audit.jsonl");
+    const tokenFile = join(dir, "kube-tokens");
+    writeFileSync(tokenFile, `${token} operate\n`, { mode: 0o600 });
+    const pod = uniqueName("audited-pod").replace(/[^a-z0-9-]/g, "");
+    const yaml = (extra: string[]) =>
+      [
+        "apiVersion: v1",
+        "kind: Pod",
+        `metadata: {name: ${pod}}`,
+        "spec:",
+        "  containers:",
+        "  - name: app",
+        `    image: ${testEnv().PODMAN_TEST_IMAGE}`,
+        "    command: [sleep, '600']",
+        ...extra,
+      ].join("\n");
+    const server = await startHttpServer(["--token-file", tokenFile, "--audit-log", auditLog]);
+    try {
+      const client = await connectHttp(server.url, token);
+      await callOk(client, "podman_kube_play", { content: yaml([]) });
+      await callOk(client, "podman_kube_down", { content: yaml([]) });
+      const refused = await client.callTool({
+        name: "podman_kube_play",
+        arguments: { content: yaml(["    securityContext: {privileged: true}"]) },
+      });
+      expect(refused.isError).toBe(true);
+      await client.close();
+
+      const lines = readFileSync(auditLog, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(lines.map((line) => [line.tool, line.outcome])).toEqual([
+        ["podman_kube_play", "ok"],
+        ["podman_kube_down", "ok"],
+        ["podman_kube_play", "refused_by_policy"],
+      ]);
+      const [play, down, refusal] = lines;
+      expect(play.created).toEqual([`pod/${pod}`, `container/${pod}-app`]);
+      expect(down.removed).toEqual([expect.stringMatching(/^pod\/[0-9a-f]{12}$/)]);
+      expect(refusal.reason).toMatch(/privileged containers are refused by policy/);
+      expect((await podman.request("GET", `/pods/${pod}/exists`)).status).toBe(404);
+    } finally {
+      await server.stop();
+      await podman.request("DELETE", `/pods/${pod}?force=true`);
+    }
+  });
+
   it("hides secret-looking environment values in inspect unless --show-secrets", async () => {
     const name = podman.track(uniqueName("secrets"));
     const hidden = await startHttpServer(["--no-auth"]);

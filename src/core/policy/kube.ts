@@ -193,7 +193,10 @@ function checkSecurityContext(policy: ContainerPolicy, context: PlainObject | un
 }
 
 function checkContainer(policy: ContainerPolicy, container: PlainObject) {
-  checkImageRegistry(policy, stringAt(container, "image") ?? "");
+  const image = stringAt(container, "image");
+  const checked = checkImageRegistry(policy, image ?? "");
+  // Podman is sent the qualified name, so its short-name resolution cannot pick another registry.
+  if (image !== undefined) container.image = checked;
   checkSecurityContext(policy, objectAt(container, "securityContext"));
   for (const mount of listAt(container, "volumeMounts")) {
     checkRelativePath("volumeMounts subPath", stringAt(mount, "subPath"));

@@ -187,6 +187,16 @@ export const podmanKubePlay = defineTool({
       ...(replaced.length ? { replaced: replaced.map(shortId) } : {}),
     };
   },
+  audit: ({ pods, volumes, replaced }) => ({
+    created: [
+      ...pods.flatMap((pod) => [
+        `pod/${pod.name}`,
+        ...pod.containers.map((container) => `container/${container.name}`),
+      ]),
+      ...(volumes ?? []).map((name) => `volume/${name}`),
+    ],
+    removed: (replaced ?? []).map((id) => `pod/${id}`),
+  }),
   render({ pods, volumes, container_errors, replaced }) {
     const lines: string[] = [];
     if (replaced?.length) lines.push(`Removed first: pod(s) ${replaced.join(", ")}`);
@@ -242,6 +252,7 @@ export const podmanKubeDown = defineTool({
     const removed = await teardownKube(ctx.podman, plan.teardownYaml, ctx.signal);
     return { removed_pods: removed.map(shortId) };
   },
+  audit: ({ removed_pods }) => ({ removed: removed_pods.map((id) => `pod/${id}`) }),
   render: ({ removed_pods }) =>
     removed_pods.length ? `Removed pod(s) ${removed_pods.join(", ")}.` : "No pods to remove.",
 });
