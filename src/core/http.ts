@@ -73,9 +73,10 @@ export function createHttpApp({
   app.use("/mcp", refuseWhileDraining);
   const limitBody = bodyLimit({
     maxSize: config.limits.maxBodyBytes,
-    onError: (c) => {
+    onError: async (c) => {
       // The unread rest of the body would otherwise be read as the next request.
       c.header("Connection", "close");
+      await discardUnreadBody(c.req.raw, config.limits.maxBodyBytes);
       return jsonRpcError(
         c,
         413,
@@ -311,6 +312,31 @@ function openSession(
   const session: Session = { server, transport, tokenId, lastUsed: Date.now() };
   transport.onclose = () => forget(transport.sessionId);
   return session;
+}
+
+/**
+ * Reads and drops what is left of a refused body, up to as much again as the
+ * limit and for at most two seconds. Closing a connection with unread bytes
+ * makes the kernel reset it, and a reset discards the 413 answer before the
+ * client reads it; a client sending more than that gets the reset.
+ */
+async function discardUnreadBody(request: Request, limitBytes: number): Promise<void> {
+  // A chunked body is already being read by the limit, which refused it.
+  if (!request.body || request.body.locked) return;
+  const reader = request.body.getReader();
+  const deadline = setTimeout(() => void reader.cancel().catch(() => undefined), 2000);
+  try {
+    for (let read = 0; read <= limitBytes;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // Cancelled at the deadline, or the client went away: nothing more to read.
+  } finally {
+    clearTimeout(deadline);
+  }
 }
 
 /** RFC 6455 allows 123 bytes of close reason; the messages here are ASCII. */

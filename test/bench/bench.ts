@@ -133,7 +133,13 @@ async function measureEverything(
   const token = randomBytes(24).toString("hex");
   const stdio = await openStdioSession(nodeStdio, serverEnvironment());
   const httpServer = await startHttpServer(
-    bundleLaunch("node", paths, socket, ["--listen", "127.0.0.1:0"]),
+    // One token opens the throughput test's 32 sessions.
+    bundleLaunch("node", paths, socket, [
+      "--listen",
+      "127.0.0.1:0",
+      "--max-sessions-per-token",
+      "64",
+    ]),
     serverEnvironment({ MCP_PODMAN_TOKEN: token }),
   );
   const http = await openHttpSession(httpServer.url, token);

@@ -140,7 +140,8 @@ describe("under load from many concurrent HTTP sessions", () => {
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect((await podman.request("POST", `/containers/${container}/start`)).status).toBe(204);
-    server = await startHttpServer([], { MCP_PODMAN_TOKEN: TOKEN });
+    // Every session here holds the same token.
+    server = await startHttpServer(["--max-sessions-per-token", "64"], { MCP_PODMAN_TOKEN: TOKEN });
     pid = server.process.pid!;
   });
   afterAll(async () => {
