@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { checkContainerfile } from "../../src/core/policy/containerfile.js";
 import { parseContainerfile } from "../../src/core/policy/containerfile-syntax.js";
 import { serialiseContainerfile } from "../../src/core/policy/containerfile-text.js";
-import type { ContainerPolicy } from "../../src/core/policy/policy.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
 import {
   checkImageRegistry,
@@ -14,23 +13,9 @@ import {
   registryAllowed,
   tagTarget,
 } from "../../src/core/policy/registry.js";
+import { policyWith } from "./deny-all-policy.js";
 
-const policy = (overrides: Partial<ContainerPolicy> = {}): ContainerPolicy => ({
-  allowPrivileged: false,
-  allowCapAdd: false,
-  allowHostNamespaces: false,
-  allowDevices: false,
-  allowUnconfined: false,
-  allowBind: [],
-  allowRead: [],
-  allowBuildNetwork: false,
-  allowedRegistries: undefined,
-  maxMemoryBytes: undefined,
-  maxCpus: undefined,
-  maxPids: undefined,
-  managedOnly: false,
-  ...overrides,
-});
+const policy = policyWith;
 const local = policy({ allowedRegistries: ["localhost"] });
 
 function refusal(check: () => unknown): string {

@@ -3,26 +3,11 @@ import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { BadArgument } from "../../src/core/errors.js";
 import { planKubePlay } from "../../src/core/policy/kube.js";
-import type { ContainerPolicy } from "../../src/core/policy/policy.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
 import { bindAllowed } from "../../src/core/policy/spec.js";
+import { policyWith } from "./deny-all-policy.js";
 
-const DENY_ALL: ContainerPolicy = {
-  allowPrivileged: false,
-  allowCapAdd: false,
-  allowHostNamespaces: false,
-  allowDevices: false,
-  allowUnconfined: false,
-  allowBind: [],
-  allowRead: [],
-  allowBuildNetwork: false,
-  allowedRegistries: undefined,
-  maxMemoryBytes: undefined,
-  maxCpus: undefined,
-  maxPids: undefined,
-  managedOnly: false,
-};
-const policy = (overrides: Partial<ContainerPolicy> = {}) => ({ ...DENY_ALL, ...overrides });
+const policy = policyWith;
 
 describe("kube checker fuzz: what it accepts, Podman reads no other way", () => {
   /** A field name as written: exact, or in another case the way Go's decoder still takes it. */

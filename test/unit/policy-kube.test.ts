@@ -10,23 +10,9 @@ import {
 import { MANAGED_LABEL, type ContainerPolicy } from "../../src/core/policy/policy.js";
 import { parseQuantity } from "../../src/core/policy/quantity.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
+import { policyWith } from "./deny-all-policy.js";
 
-const DENY_ALL: ContainerPolicy = {
-  allowPrivileged: false,
-  allowCapAdd: false,
-  allowHostNamespaces: false,
-  allowDevices: false,
-  allowUnconfined: false,
-  allowBind: [],
-  allowRead: [],
-  allowBuildNetwork: false,
-  allowedRegistries: undefined,
-  maxMemoryBytes: undefined,
-  maxCpus: undefined,
-  maxPids: undefined,
-  managedOnly: false,
-};
-const policy = (overrides: Partial<ContainerPolicy> = {}) => ({ ...DENY_ALL, ...overrides });
+const policy = policyWith;
 
 const pod = (spec: string[], container: string[] = [], metadata = "metadata: {name: web}") =>
   [

@@ -3,7 +3,6 @@ import { parseCompose } from "../../src/core/compose/parse.js";
 import { buildRunSpec, runArguments } from "../../src/core/tools/containers/run-spec-builder.js";
 import { checkComposeProject } from "../../src/core/policy/compose.js";
 import { checkPlayNetwork } from "../../src/core/policy/joined.js";
-import type { ContainerPolicy } from "../../src/core/policy/policy.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
 import { imageRegistry, registryAllowed } from "../../src/core/policy/registry.js";
 import {
@@ -14,23 +13,9 @@ import {
   enforceContainerSpec,
 } from "../../src/core/policy/spec.js";
 import type { HostFiles } from "../../src/core/tools/tool.js";
+import { policyWith } from "./deny-all-policy.js";
 
-export const DENY_ALL: ContainerPolicy = {
-  allowPrivileged: false,
-  allowCapAdd: false,
-  allowHostNamespaces: false,
-  allowDevices: false,
-  allowUnconfined: false,
-  allowBind: [],
-  allowRead: [],
-  allowBuildNetwork: false,
-  allowedRegistries: undefined,
-  maxMemoryBytes: undefined,
-  maxCpus: undefined,
-  maxPids: undefined,
-  managedOnly: false,
-};
-const policy = (overrides: Partial<ContainerPolicy> = {}) => ({ ...DENY_ALL, ...overrides });
+const policy = policyWith;
 const runSpec = (args: Record<string, unknown>) =>
   buildRunSpec(runArguments.parse({ image: "localhost/x", ...args }));
 const refusal = (check: () => unknown) => {

@@ -12,6 +12,7 @@ import {
 import { PodmanClient } from "../../src/core/podman/client.js";
 import { callTool } from "../../src/core/server.js";
 import { defineTool, type HostFiles, type ToolContext } from "../../src/core/tools/tool.js";
+import { DENY_ALL } from "./deny-all-policy.js";
 
 const failures: Record<string, () => Error> = {
   not_found: () => new NotFound('no container with name or ID "web" found: no such container'),
@@ -82,21 +83,7 @@ const ctx: ToolContext = {
   files,
   signal: new AbortController().signal,
   progress: async () => {},
-  policy: {
-    allowPrivileged: false,
-    allowCapAdd: false,
-    allowHostNamespaces: false,
-    allowDevices: false,
-    allowUnconfined: false,
-    allowBind: [],
-    allowRead: [],
-    allowBuildNetwork: false,
-    allowedRegistries: undefined,
-    maxMemoryBytes: undefined,
-    maxCpus: undefined,
-    maxPids: undefined,
-    managedOnly: false,
-  },
+  policy: DENY_ALL,
   access: { scope: "admin" },
   showSecrets: false,
 };
