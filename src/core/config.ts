@@ -2,6 +2,7 @@ import { type Scope, type ToolSelection, SCOPES, isScope } from "./access.js";
 import { BadArgument } from "./errors.js";
 import { parseMemory } from "./podman/run-spec.js";
 import type { ContainerPolicy } from "./policy/policy.js";
+import { withoutTrailingSlashes } from "./policy/host-path.js";
 
 /** A bearer token and what it may do. */
 export interface TokenGrant {
@@ -262,7 +263,7 @@ function absoluteDirectories(flags: Map<string, string>, flag: string): string[]
   return listFlag(flags.get(flag))?.map((dir) => {
     if (!dir.startsWith("/"))
       throw new BadArgument(`${flag} needs absolute directories, got "${dir}"`);
-    return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
+    return dir.length > 1 ? withoutTrailingSlashes(dir) : dir;
   });
 }
 

@@ -180,6 +180,37 @@ describe("one caller cannot freeze the others", () => {
     },
   );
 
+  it("refuses a 350 KB compose file of many keys at once while /healthz goes on", async () => {
+    const project = uniqueName("manykeys");
+    const manyKeys = (count: number) =>
+      Array.from({ length: count }, (_, index) => `  key${index}: v\n`).join("");
+    const keys = manyKeys(30_000);
+    const content = `name: ${project}\nservices:\n  s:\n    image: alpine\nx-many:\n${keys}`;
+    expect(content.length).toBeGreaterThan(350_000);
+    const stopWatching = watchHealth(server.url);
+    const refused = await timed(callError(reader, "podman_compose_ps", { content }));
+    const health = await stopWatching();
+    expect(refused.value).toMatch(/longer than 65536 characters \(64 KiB\)/);
+    expect(refused.value).not.toMatch(/key17/);
+    expect(refused.ms).toBeLessThan(1000);
+    expect(health.answers).toBeGreaterThan(0);
+    expect(health.slowest).toBeLessThan(300);
+    const listed = await podman.request(
+      "GET",
+      `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }))}`,
+    );
+    expect(listed.body).toEqual([]);
+
+    const small = `name: ${project}\nservices:\n  s:\n    image: alpine\nx-many:\n${manyKeys(3000)}`;
+    const answered = await timed(
+      callOk<{ project: string; containers: unknown[] }>(reader, "podman_compose_ps", {
+        content: small,
+      }),
+    );
+    expect(answered.value).toMatchObject({ project, containers: [] });
+    expect(answered.ms).toBeLessThan(1000);
+  });
+
   it("refuses backreferences and lookaround as not RE2, before reading any log", async () => {
     for (const grep of ["(a)\\1", "a(?=!)", "a(?!b)", "(?<=a)!"]) {
       expect(await callError(reader, "podman_logs", { name: container, grep })).toMatch(

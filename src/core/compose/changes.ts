@@ -53,7 +53,7 @@ export class UpChanges {
       );
     }
     // Keeps the error's type (and so its kind) while telling what state it left.
-    error.message = `${error.message.replace(/[.\s]+$/, "")}; ${notes.join("; ")}`;
+    error.message = `${error.message.replace(/(?<![.\s])[.\s]+$/, "")}; ${notes.join("; ")}`;
     return error;
   }
 }

@@ -41,5 +41,5 @@ function readValue(text: string, where: string): string {
     if (quote === "'") return inner;
     return inner.replace(/\\(.)/g, (escape, char: string) => ESCAPES[char] ?? escape);
   }
-  return text.replace(/\s+#.*$/, "");
+  return text.replace(/(?<!\s)\s+#.*$/, "");
 }

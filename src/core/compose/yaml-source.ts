@@ -1,5 +1,16 @@
-import { type ErrorCode, LineCounter, isMap, isNode, isScalar, parseDocument } from "yaml";
+import {
+  type ErrorCode,
+  LineCounter,
+  type Node as YamlNode,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+} from "yaml";
 import { BadArgument } from "../errors.js";
+import { checkYamlBudget } from "../policy/yaml-budget.js";
 import type { KeyPath } from "./issues.js";
 
 export interface ComposeYaml {
@@ -10,8 +21,10 @@ export interface ComposeYaml {
 
 /** Parses the YAML (merge keys `<<:` allowed, duplicate keys refused) into plain data. */
 export function readComposeYaml(text: string): ComposeYaml {
+  checkYamlBudget(text, "The compose file");
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { merge: true, uniqueKeys: true, lineCounter });
+  // The package's own duplicate check compares each key with every other: quadratic.
+  const document = parseDocument(text, { merge: true, uniqueKeys: false, lineCounter });
   // A warning is something the parser read its own way (an unknown tag such as
   // compose's !reset): what the checker does not understand is refused.
   const problems = [...document.errors, ...document.warnings];
@@ -22,6 +35,13 @@ export function readComposeYaml(text: string): ComposeYaml {
       return `${yamlReason(error.code)}${where}`;
     });
     throw new BadArgument(`The compose file is not valid YAML: ${messages.join("; ")}`);
+  }
+  const misread = checkKeys(document.contents, 0);
+  if (misread) {
+    const { line, col } = lineCounter.linePos(misread.node.range?.[0] ?? 0);
+    throw new BadArgument(
+      `The compose file is not valid YAML: ${misread.reason} (line ${line}, column ${col})`,
+    );
   }
   let data: unknown;
   try {
@@ -52,6 +72,55 @@ export function readComposeYaml(text: string): ComposeYaml {
     },
   };
 }
+
+/** Deeper than any compose file; bounds the walks below and toJS's recursion. */
+const MAX_DEPTH = 64;
+
+interface Misread {
+  reason: string;
+  node: YamlNode;
+}
+
+/**
+ * One pass over the tree, a set of keys per mapping: refuses a key given twice
+ * (merge keys aside, as the package does) and a key that is a collection or an
+ * alias (toJS would stringify it, in time that grows with its nesting).
+ */
+function checkKeys(node: unknown, depth: number): Misread | undefined {
+  if (!isNode(node)) return undefined;
+  if (depth > MAX_DEPTH) return { reason: `nesting deeper than ${MAX_DEPTH} levels`, node };
+  if (isSeq(node)) {
+    for (const item of node.items) {
+      const misread = checkKeys(item, depth + 1);
+      if (misread) return misread;
+    }
+  }
+  if (!isMap(node)) return undefined;
+  const seen = new Set<string>();
+  for (const pair of node.items) {
+    if (!isPair(pair)) continue;
+    const key = pair.key;
+    if (key !== null && key !== undefined && !isScalar(key)) {
+      return { reason: "a key that is not a plain value", node: isNode(key) ? key : node };
+    }
+    const value: unknown = isScalar(key) ? key.value : null;
+    if (!isMergeKey(value)) {
+      // As toJS names the property: `1` and "1" would be one key.
+      const name = String(value);
+      if (seen.has(name)) {
+        return { reason: yamlReason("DUPLICATE_KEY"), node: isNode(key) ? key : node };
+      }
+      seen.add(name);
+    }
+    const misread = checkKeys(pair.value, depth + 1);
+    if (misread) return misread;
+  }
+  return undefined;
+}
+
+/** With `merge: true` the package reads a plain `<<` key as a symbol. */
+const isMergeKey = (value: unknown) =>
+  value === "<<" || (typeof value === "symbol" && value.description === "<<");
 
 /** An alias inside its own anchor (`a: &a [*a]`) makes the data contain itself. */
 function containsCycle(value: unknown, path = new Set<object>()): boolean {

@@ -30,3 +30,10 @@ export function resolveHostPath(path: string, probe: HostPathProbe): string {
     existing = existing.slice(0, slash);
   }
 }
+
+/**
+ * Drops the slashes that end a path. The lookbehind lets only the start of
+ * the final run begin a match: `/\/+$/` alone retries at every slash of a
+ * long run and takes quadratic time.
+ */
+export const withoutTrailingSlashes = (path: string) => path.replace(/(?<!\/)\/+$/, "");

@@ -1,5 +1,6 @@
 import type { ContainerPolicy } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";
+import { withoutTrailingSlashes } from "./host-path.js";
 
 /*
  * What --allowed-registries means: every image reference is read as Docker's
@@ -124,7 +125,7 @@ export function registryAllowed(policy: ContainerPolicy, reference: string): boo
   }
   const full = `${parsed.registry}/${parsed.repository}`;
   return policy.allowedRegistries.some((entry) => {
-    const prefix = entry.toLowerCase().replace(/\/+$/, "");
+    const prefix = withoutTrailingSlashes(entry.toLowerCase());
     return full === prefix || full.startsWith(`${prefix}/`);
   });
 }

@@ -14,18 +14,19 @@ const ASSIGNMENT = /(?<![\w.-])([A-Za-z_][\w.-]*)=/g;
  */
 const COLON_PAIR = /(?<![\w./-])(["']?)([A-Za-z_][\w./-]*)\1:(?=[\s"'])/g;
 /** The password of `scheme://user:password@host`, up to the last "@" of the authority. */
-const URL_PASSWORD = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#:@"']*:([^\s/?#"']+)@/dg;
+const URL_PASSWORD =
+  /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#:@"']*:([^\s/?#"']+)@/dg;
 const AUTHORIZATION =
   /\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|digest|token|negotiate)\s+)?([^\s"',;]+)/dgi;
 /** Left to AUTHORIZATION, which hides the credential and keeps its scheme ("Bearer") readable. */
 const AUTHORIZATION_NAME = /^(?:proxy-)?authorization$/i;
 const BEARER = /\bbearer\s+([A-Za-z0-9._~+/-]+=*)/dgi;
-const CURL_USER = /(?:^|\s)(?:-u|--user)[\s=]+["']?[^\s:"']*:([^\s"']+)/dg;
+const CURL_USER = /(?:^|\s)(?:-u|--user)[\s=]+["']?(?:[^\s:"'=][^\s:"']*)?:([^\s"']+)/dg;
 const PRIVATE_KEY =
   /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
 /** Tokens whose shape says what they are: GitHub, GitLab, AWS, Slack, npm, Stripe/OpenAI, JWTs. */
 const KNOWN_TOKEN =
-  /\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_\w{22,}|glpat-[\w-]{20,}|AKIA[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36}|sk[-_](?:live_|test_)?[A-Za-z0-9_-]{20,}|eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,})/g;
+  /\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_\w{22,}|glpat-[\w-]{20,}|AKIA[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36}|sk[-_](?:live_|test_)?[A-Za-z0-9_-]{20,})|(?<![\w-])eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g;
 
 const COLON_PAIR_HINT = /:[\s"']/;
 const SHAPE_HINT =

@@ -10,6 +10,7 @@ import {
 } from "yaml";
 import { BadArgument } from "../errors.js";
 import { PolicyRefusal } from "./refusal.js";
+import { checkYamlBudget } from "./yaml-budget.js";
 
 /** What a strictly parsed YAML document may hold: the JSON data model, nothing more. */
 export type Plain = null | boolean | number | string | Plain[] | PlainObject;
@@ -45,6 +46,7 @@ export const foldKey = (key: string) => key.toUpperCase().toLowerCase();
  * it may come from a host file.
  */
 export function parseStrictYaml(text: string): StrictDocument[] {
+  checkYamlBudget(text, "The YAML");
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, {
     lineCounter,

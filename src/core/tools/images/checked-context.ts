@@ -3,6 +3,7 @@ import { literalExclusions } from "../../podman/build-context.js";
 import { MAX_CONTEXT_BYTES, TarWriter, normaliseMemberPath } from "../../podman/tar.js";
 import { checkContainerfile } from "../../policy/containerfile.js";
 import type { ToolContext } from "../tool.js";
+import { withoutTrailingSlashes } from "../../policy/host-path.js";
 
 /**
  * Where the checked Containerfile travels in the context, the only
@@ -126,7 +127,7 @@ async function addHostDirectory(
   dir: string,
   candidates: readonly string[],
 ): Promise<Members> {
-  const base = dir.replace(/\/+$/, "") || "/";
+  const base = withoutTrailingSlashes(dir) || "/";
   const wanted = new Set(
     candidates.flatMap((path) => [path, `${path}.containerignore`, `${path}.dockerignore`]),
   );
