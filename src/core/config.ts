@@ -117,6 +117,9 @@ Container policy (denied by default; each flag allows one thing):
                           symlinks resolved (repeat, or comma-separate; default: the
                           working directory over stdio, nothing over HTTP)
   --allow-build-network   builds' RUN steps get a network (default: none)
+  --allow-network NAME    existing networks any token may join besides the server's
+                          own (repeat, or comma-separate; default: podman, Podman's
+                          default network)
   --allowed-registries LIST  only images from these registries
   --max-memory SIZE       memory ceiling and default, e.g. 2g
   --max-cpus N            CPU ceiling and default
@@ -153,6 +156,7 @@ const VALUE_FLAGS = new Set([
   "--deny-tools",
   "--allow-bind",
   "--allow-read",
+  "--allow-network",
   "--allowed-registries",
   "--max-memory",
   "--max-cpus",
@@ -166,7 +170,7 @@ const VALUE_FLAGS = new Set([
   "--max-output-bytes",
 ]);
 /** Value flags that may be given several times; their values join as a comma list. */
-const REPEATABLE = new Set(["--allow-bind", "--allow-read"]);
+const REPEATABLE = new Set(["--allow-bind", "--allow-read", "--allow-network"]);
 const SWITCHES = new Set([
   "--stdio",
   "--no-auth",
@@ -282,6 +286,7 @@ function readPolicy(flags: Map<string, string>, stdioDir: string | undefined): C
     allowBind,
     allowRead,
     allowBuildNetwork: flags.has("--allow-build-network"),
+    allowNetworks: listFlag(flags.get("--allow-network")) ?? ["podman"],
     allowedRegistries: listFlag(flags.get("--allowed-registries")),
     maxMemoryBytes: maxMemory === undefined ? undefined : parseMemory(maxMemory),
     maxCpus: maxCpus === undefined ? undefined : positiveNumber(maxCpus, "--max-cpus"),

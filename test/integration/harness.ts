@@ -26,10 +26,20 @@ export interface BundleOptions {
   testAllowRead?: boolean;
 }
 
-function withTestAllowRead(args: string[], { testAllowRead = true }: BundleOptions): string[] {
+/**
+ * What the operator of the test host allows: its temporary directory to read
+ * (unless the test says otherwise) and its default network, which the test
+ * environment names per run, to join.
+ */
+function withTestDefaults(args: string[], { testAllowRead = true }: BundleOptions): string[] {
   const serves = args.includes("--stdio") || args.includes("--listen");
-  if (!testAllowRead || !serves || args.some((arg) => arg.startsWith("--allow-read"))) return args;
-  return [...args, "--allow-read", tmpdir()];
+  if (!serves) return args;
+  const given = (flag: string) => args.some((arg) => arg.startsWith(flag));
+  return [
+    ...args,
+    ...(testAllowRead && !given("--allow-read") ? ["--allow-read", tmpdir()] : []),
+    ...(given("--allow-network") ? [] : ["--allow-network", testEnv().PODMAN_TEST_NETWORK]),
+  ];
 }
 
 /**
@@ -42,7 +52,7 @@ export function bundleCommand(
   bundlePath = bundle,
   options: BundleOptions = {},
 ): { command: string; args: string[] } {
-  const args = withTestAllowRead(serverArgs, options);
+  const args = withTestDefaults(serverArgs, options);
   if (runtime === "node") return { command: process.execPath, args: [bundlePath, ...args] };
   const socketFlag = args.indexOf("--socket");
   const socketUrl = socketFlag >= 0 ? (args[socketFlag + 1] ?? "") : "";

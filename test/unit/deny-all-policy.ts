@@ -10,6 +10,7 @@ export const DENY_ALL: ContainerPolicy = {
   allowBind: [],
   allowRead: [],
   allowBuildNetwork: false,
+  allowNetworks: ["podman"],
   allowedRegistries: undefined,
   maxMemoryBytes: undefined,
   maxCpus: undefined,

@@ -14,6 +14,8 @@ import {
 } from "../../src/core/policy/spec.js";
 import type { HostFiles } from "../../src/core/tools/tool.js";
 import { policyWith } from "./deny-all-policy.js";
+import type { ToolContext } from "../../src/core/tools/tool.js";
+import type { ContainerPolicy } from "../../src/core/policy/policy.js";
 
 const policy = policyWith;
 const runSpec = (args: Record<string, unknown>) =>
@@ -251,17 +253,23 @@ describe("compose projects", () => {
 });
 
 describe("kube play network", () => {
-  it("refuses the host's network forms unless --allow-host-namespaces", () => {
-    expect(refusal(() => checkPlayNetwork({ policy: policy() }, "host"))).toContain(
-      "--allow-host-namespaces",
-    );
-    expect(() => checkPlayNetwork({ policy: policy() }, "ns:/proc/1/ns/net")).toThrow(
+  const ctx = (scope: "admin" | "operate", overrides: Partial<ContainerPolicy> = {}) =>
+    ({ policy: policy(overrides), access: { scope } }) as unknown as ToolContext;
+
+  it("refuses the host's network forms unless --allow-host-namespaces", async () => {
+    await expect(checkPlayNetwork(ctx("admin"), "host")).rejects.toThrow("--allow-host-namespaces");
+    await expect(checkPlayNetwork(ctx("admin"), "bridge,ns:/proc/1/ns/net")).rejects.toThrow(
       PolicyRefusal,
     );
-    expect(() => checkPlayNetwork({ policy: policy() }, "kube-net")).not.toThrow();
-    expect(() => checkPlayNetwork({ policy: policy() }, undefined)).not.toThrow();
-    expect(() =>
-      checkPlayNetwork({ policy: policy({ allowHostNamespaces: true }) }, "host"),
-    ).not.toThrow();
+    await expect(checkPlayNetwork(ctx("admin"), "kube-net")).resolves.toBeUndefined();
+    await expect(checkPlayNetwork(ctx("admin"), undefined)).resolves.toBeUndefined();
+    await expect(
+      checkPlayNetwork(ctx("admin", { allowHostNamespaces: true }), "host"),
+    ).resolves.toBeUndefined();
+  });
+
+  it("lets a token held to ownership join the networks --allow-network lists without asking Podman", async () => {
+    const listed = ctx("operate", { allowNetworks: ["podman", "shared"] });
+    await expect(checkPlayNetwork(listed, "podman,shared,none")).resolves.toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import type { UpChanges } from "./changes.js";
 import { createNetwork, createVolume, networkExists, volumeExists } from "./libpod.js";
 import type { ComposeProject, ServiceConfig } from "./model.js";
 import { LABEL } from "./names.js";
+import { checkJoinedNetworks } from "../policy/joined.js";
 import { checkOwnership, managedLabels } from "../policy/ownership.js";
 
 /**
@@ -19,7 +20,11 @@ export async function ensureNetworks(
   const keys = new Set(services.flatMap((service) => Object.keys(service.networks)));
   for (const key of keys) {
     const network = project.networks[key]!;
-    if (await networkExists(ctx.podman, network.name, ctx.signal)) continue;
+    if (await networkExists(ctx.podman, network.name, ctx.signal)) {
+      // External or not, joining a network puts the services beside its workloads.
+      await checkJoinedNetworks(ctx, [network.name]);
+      continue;
+    }
     if (network.external) {
       throw new NotFound(`external network "${network.name}" (networks.${key}) does not exist`);
     }

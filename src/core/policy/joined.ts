@@ -1,5 +1,5 @@
 import type { ToolContext } from "../tools/tool.js";
-import { checkOwnership } from "./ownership.js";
+import { checkOwnership, ownershipRequired } from "./ownership.js";
 import { RULE } from "./spec.js";
 
 /**
@@ -34,8 +34,38 @@ export async function checkJoinedNamespaces(
   }
 }
 
-/** `podman kube play --network` takes the CLI's forms: "host" and "ns:PATH" reach the host's. */
-export function checkPlayNetwork(ctx: Pick<ToolContext, "policy">, network: string | undefined) {
-  if (network === undefined || ctx.policy.allowHostNamespaces) return;
-  if (network === "host" || network.startsWith("ns:")) throw RULE.hostNamespace("network");
+const PLAY_NETWORK_MODES = /^(bridge|none|private|slirp4netns|pasta)(:|$)/;
+
+/**
+ * `podman kube play --network` takes the CLI's forms, comma-separated:
+ * "host" and "ns:PATH" reach the host's namespace, "container:NAME" another
+ * container's, and any other name is a network to join.
+ */
+export async function checkPlayNetwork(ctx: ToolContext, network: string | undefined) {
+  if (network === undefined) return;
+  for (const part of network.split(",").map((item) => item.trim())) {
+    if (part === "host" || part.startsWith("ns:")) {
+      if (!ctx.policy.allowHostNamespaces) throw RULE.hostNamespace("network");
+    } else if (part.startsWith("container:")) {
+      await checkJoinedNamespaces(ctx, { network: part });
+    } else if (part && !PLAY_NETWORK_MODES.test(part)) {
+      await checkJoinedNetworks(ctx, [part]);
+    }
+  }
 }
+
+/**
+ * Joining a network puts a container beside that network's workloads: a
+ * token held to ownership may join the server's own networks and those the
+ * operator lists with --allow-network.
+ */
+export async function checkJoinedNetworks(ctx: ToolContext, names: Iterable<string>) {
+  if (!ownershipRequired(ctx)) return;
+  for (const name of names) {
+    if (!ctx.policy.allowNetworks.includes(name)) await checkOwnership(ctx, "network", name);
+  }
+}
+
+/** Network names in what Podman is sent: a spec's Networks map. */
+export const networksOf = (spec: Record<string, unknown>) =>
+  Object.keys((spec.Networks as Record<string, unknown> | undefined) ?? {});

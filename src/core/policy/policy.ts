@@ -26,6 +26,11 @@ export interface ContainerPolicy {
    * (build contexts, Containerfiles, compose, kube and env files), symlinks resolved.
    */
   allowRead: string[];
+  /**
+   * --allow-network NAME: existing networks that tokens held to ownership may
+   * join although the server did not create them (Podman's default network).
+   */
+  allowNetworks: string[];
   /** --allow-build-network: builds' RUN steps (and ADD of URLs) may use a network. */
   allowBuildNetwork: boolean;
   /** --allowed-registries: when set, images must come from these registries. */

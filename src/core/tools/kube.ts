@@ -157,7 +157,7 @@ export const podmanKubePlay = defineTool({
     openWorldHint: true,
   },
   async handle(ctx, args) {
-    checkPlayNetwork(ctx, args.network);
+    await checkPlayNetwork(ctx, args.network);
     const plan = planKubePlay(ctx.policy, await readKubeYaml(ctx, args));
     await checkPlayOwnership(ctx, plan);
     await createConfigMapVolumes(ctx, plan);

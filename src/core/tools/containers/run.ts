@@ -8,7 +8,7 @@ import {
   waitForExit,
 } from "../../podman/containers.js";
 import { pullImage } from "../../podman/images.js";
-import { checkJoinedNamespaces } from "../../policy/joined.js";
+import { checkJoinedNamespaces, checkJoinedNetworks, networksOf } from "../../policy/joined.js";
 import { claimVolumes, releaseVolumes, withManagedLabel } from "../../policy/ownership.js";
 import { enforceContainerSpec } from "../../policy/spec.js";
 import { defineTool, type ToolContext } from "../tool.js";
@@ -51,6 +51,7 @@ export const podmanRun = defineTool({
     const spec = enforceContainerSpec(ctx.policy, buildRunSpec(args));
     spec.labels = withManagedLabel(spec.labels as Record<string, string> | undefined);
     await checkJoinedNamespaces(ctx, args);
+    await checkJoinedNetworks(ctx, networksOf(spec));
     const createdVolumes = await claimVolumes(ctx, namedVolumesOf(spec));
     let id: string | undefined;
     let warnings: { warnings?: string[] } = {};

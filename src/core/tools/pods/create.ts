@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { NotFound, PodmanRejected } from "../../errors.js";
 import { buildPodSpec, createPod, inspectPod, removeHalfMadePod } from "../../podman/pods.js";
+import { checkJoinedNetworks, networksOf } from "../../policy/joined.js";
 import { withManagedLabel } from "../../policy/ownership.js";
 import { checkContainerSpec } from "../../policy/spec.js";
 import { portsArgument } from "../containers/run-spec-builder.js";
@@ -43,6 +44,7 @@ export const podmanPodCreate = defineTool({
   async handle(ctx, args) {
     const spec = buildPodSpec(args);
     checkContainerSpec(ctx.policy, spec);
+    await checkJoinedNetworks(ctx, networksOf(spec));
     spec.labels = withManagedLabel(args.labels);
     try {
       await createPod(ctx.podman, spec, ctx.signal);
