@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { allowedHostFiles } from "../../src/core/policy/host-files.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
-import { tarHostDirectory } from "../../src/core/podman/tar.js";
+import { TarWriter, writeHostDirectory } from "../../src/core/podman/tar.js";
 import type { HostFiles } from "../../src/core/tools/tool.js";
 import { nodeHostFiles } from "../../src/runtime/node-files.js";
 
@@ -100,7 +100,9 @@ describe("allowedHostFiles", () => {
   });
 
   it("tars a context with its symlinks as links and without special files", async () => {
-    const archive = await tarHostDirectory(files, join(allowed, "ctx"));
+    const writer = new TarWriter();
+    await writeHostDirectory(files, writer, join(allowed, "ctx"));
+    const archive = writer.finish();
     const listing = execFileSync("tar", ["-tv"], { input: archive }).toString();
     expect(listing).toContain("escape -> " + outside);
     expect(listing).not.toContain("pipe");

@@ -13,8 +13,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BadArgument } from "../../src/core/errors.js";
-import { literalExclusions, tarBuildContext } from "../../src/core/podman/build-context.js";
-import { paxRecords, tarFiles, tarHostDirectory } from "../../src/core/podman/tar.js";
+import { literalExclusions } from "../../src/core/podman/build-context.js";
+import {
+  CHECKED_CONTAINERFILE,
+  checkedBuildContext,
+} from "../../src/core/tools/images/checked-context.js";
+import { DENY_ALL } from "./deny-all-policy.js";
+import { TarWriter, paxRecords, tarFiles, writeHostDirectory } from "../../src/core/podman/tar.js";
+import type { HostFiles } from "../../src/core/tools/tool.js";
 import { nodeHostFiles } from "../../src/runtime/node-files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "tar-test-"));
@@ -116,7 +122,13 @@ describe("paxRecords", () => {
   });
 });
 
-describe("tarHostDirectory", () => {
+async function tarHostDirectory(files: HostFiles, dir: string): Promise<Uint8Array> {
+  const writer = new TarWriter();
+  await writeHostDirectory(files, writer, dir);
+  return writer.finish();
+}
+
+describe("writeHostDirectory", () => {
   it("archives a host directory with its files, directories and symlinks", async () => {
     const root = join(scratch, "context");
     mkdirSync(join(root, "src/nested"), { recursive: true });
@@ -140,7 +152,14 @@ describe("tarHostDirectory", () => {
   });
 });
 
-describe("tarBuildContext", () => {
+describe("checkedBuildContext of a host directory", () => {
+  const build = (dir: string, containerfilePath?: string) =>
+    checkedBuildContext(
+      { files: nodeHostFiles, policy: DENY_ALL },
+      { contextDir: dir, ...(containerfilePath ? { containerfilePath } : {}) },
+    ).then(({ context }) => context);
+  const checked = [CHECKED_CONTAINERFILE, `${CHECKED_CONTAINERFILE}.containerignore`];
+
   it("skips the plain paths the ignore file excludes, never the Containerfile or the ignore file", async () => {
     const root = join(scratch, "ignoring");
     mkdirSync(join(root, "node_modules/pkg"), { recursive: true });
@@ -155,10 +174,10 @@ describe("tarBuildContext", () => {
       join(root, ".dockerignore"),
       "# comment\nnode_modules/\n./secret.env\nbuild\n*.log\n.dockerignore\n",
     );
-    const archive = await tarBuildContext(nodeHostFiles, root, "build/Containerfile");
+    const archive = await build(root, "build/Containerfile");
     // *.log is left to Podman, which applies the whole file.
     expect(listing(archive).sort()).toEqual(
-      [".dockerignore", "build/Containerfile", "keep.txt", "main.log"].sort(),
+      [".dockerignore", "build/Containerfile", "keep.txt", "main.log", ...checked].sort(),
     );
   });
 
@@ -171,16 +190,13 @@ describe("tarBuildContext", () => {
     const root = join(scratch, "no-containerfile");
     mkdirSync(root);
     writeFileSync(join(root, "app.txt"), "x");
-    await expect(tarBuildContext(nodeHostFiles, root)).rejects.toThrow(
+    await expect(build(root)).rejects.toThrow(
       /no Containerfile or Dockerfile in .*no-containerfile/,
     );
-    await expect(tarBuildContext(nodeHostFiles, root, "build/Containerfile")).rejects.toThrow(
-      /no build\/Containerfile in/,
+    await expect(build(root, "build/Containerfile")).rejects.toThrow(
+      /no file build\/Containerfile in/,
     );
     writeFileSync(join(root, "Dockerfile"), "FROM scratch\n");
-    expect(listing(await tarBuildContext(nodeHostFiles, root)).sort()).toEqual([
-      "Dockerfile",
-      "app.txt",
-    ]);
+    expect(listing(await build(root)).sort()).toEqual(["Dockerfile", "app.txt", ...checked].sort());
   });
 });

@@ -1,5 +1,5 @@
 import { BadArgument } from "../errors.js";
-import type { HostFiles } from "../tools/tool.js";
+import type { HostEntry, HostFiles } from "../tools/tool.js";
 
 /** One member of an archive; directories end their path with "/" or set type. */
 export interface TarEntry {
@@ -39,31 +39,36 @@ export function tarFiles(
 }
 
 /**
- * A tar of a host directory (its content at the archive's root), for a
- * build context. Symlinks are stored as links, never followed. `exclude`
- * drops entries by their relative path (a directory's children are asked too).
+ * Writes a host directory into a tar (its content at the archive's root), for
+ * a build context. Symlinks are stored as links, never followed. `exclude`
+ * drops entries by their relative path (a directory's children are asked
+ * too); `onEntry` sees each entry written, with a file's content.
  */
-export async function tarHostDirectory(
+export async function writeHostDirectory(
   files: HostFiles,
+  writer: TarWriter,
   dir: string,
-  options: { exclude?: (path: string) => boolean } = {},
-): Promise<Uint8Array> {
-  const writer = new TarWriter();
+  options: {
+    exclude?: (path: string) => boolean;
+    onEntry?: (entry: HostEntry, content?: Uint8Array) => void;
+  } = {},
+): Promise<void> {
   for await (const entry of files.walk(dir)) {
     if (options.exclude?.(entry.path)) continue;
     const mtime = Math.floor(entry.mtimeMs / 1000);
+    let content: Uint8Array | undefined;
     if (entry.type === "directory") {
       writer.add({ path: entry.path, type: "directory", mode: entry.mode, mtime });
     } else if (entry.type === "symlink") {
       writer.add({ path: entry.path, type: "symlink", linkTarget: entry.linkTarget ?? "", mtime });
     } else {
       if (writer.size + entry.size > MAX_CONTEXT_BYTES) throw contextTooLarge(dir);
-      const content = await files.readFile(joinHostPath(dir, entry.path));
+      content = await files.readFile(joinHostPath(dir, entry.path));
       writer.add({ path: entry.path, type: "file", content, mode: entry.mode, mtime });
     }
     if (writer.size > MAX_CONTEXT_BYTES) throw contextTooLarge(dir);
+    options.onEntry?.(entry, content);
   }
-  return writer.finish();
 }
 
 function contextTooLarge(dir: string): BadArgument {

@@ -1,6 +1,6 @@
 import { BadArgument } from "../../errors.js";
 import { literalExclusions } from "../../podman/build-context.js";
-import { MAX_CONTEXT_BYTES, TarWriter, normaliseMemberPath } from "../../podman/tar.js";
+import { TarWriter, normaliseMemberPath, writeHostDirectory } from "../../podman/tar.js";
 import { checkContainerfile } from "../../policy/containerfile.js";
 import type { ToolContext } from "../tool.js";
 import { withoutTrailingSlashes } from "../../policy/host-path.js";
@@ -134,29 +134,17 @@ async function addHostDirectory(
   wanted.add(".containerignore").add(".dockerignore");
   const skipped = literalExclusions((await readIgnoreFile(ctx, base, candidates)) ?? "");
   const members: Members = new Map();
-  for await (const entry of ctx.files.walk(dir)) {
-    refuseReserved(entry.path);
-    const kept = wanted.has(entry.path);
-    if (
-      !kept &&
-      skipped.some((prefix) => entry.path === prefix || entry.path.startsWith(`${prefix}/`))
-    ) {
-      continue;
-    }
-    const mtime = Math.floor(entry.mtimeMs / 1000);
-    if (entry.type === "directory") {
-      writer.add({ path: entry.path, type: "directory", mode: entry.mode, mtime });
-    } else if (entry.type === "symlink") {
-      writer.add({ path: entry.path, type: "symlink", linkTarget: entry.linkTarget ?? "", mtime });
-      if (kept) members.set(entry.path, undefined);
-    } else {
-      if (writer.size + entry.size > MAX_CONTEXT_BYTES) throw contextTooLarge(dir);
-      const content = await ctx.files.readFile(`${base === "/" ? "" : base}/${entry.path}`);
-      writer.add({ path: entry.path, type: "file", content, mode: entry.mode, mtime });
-      if (kept) members.set(entry.path, decoder.decode(content));
-    }
-    if (writer.size > MAX_CONTEXT_BYTES) throw contextTooLarge(dir);
-  }
+  await writeHostDirectory(ctx.files, writer, dir, {
+    exclude(path) {
+      refuseReserved(path);
+      if (wanted.has(path)) return false;
+      return skipped.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+    },
+    onEntry(entry, content) {
+      if (!wanted.has(entry.path) || entry.type === "directory") return;
+      members.set(entry.path, content && decoder.decode(content));
+    },
+  });
   for (const candidate of candidates) {
     if (members.has(candidate) && members.get(candidate) === undefined) {
       throw new BadArgument(
@@ -202,11 +190,4 @@ function refuseReserved(path: string): void {
   if (RESERVED.has(path)) {
     throw new BadArgument(`the build context has a file named ${path}, a name the server reserves`);
   }
-}
-
-function contextTooLarge(dir: string): BadArgument {
-  return new BadArgument(
-    `the build context ${dir} is larger than ${MAX_CONTEXT_BYTES / 1024 / 1024} MiB: ` +
-      "build from a smaller directory",
-  );
 }
