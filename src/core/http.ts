@@ -3,10 +3,10 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { UpgradeWebSocket, WSEvents } from "hono/ws";
 import { type Access, FULL_ACCESS } from "./access.js";
 import { BearerTokens, type Sha256 } from "./auth.js";
+import { limitBody } from "./body-limit.js";
 import { isLoopback, type Config } from "./config.js";
 import type { PodmanClient } from "./podman/client.js";
 import { type SessionSlot, SessionSlots, isRefusal } from "./session-slots.js";
@@ -71,21 +71,18 @@ export function createHttpApp({
     return jsonRpcError(c, 503, -32000, "Service unavailable: the server is shutting down");
   };
   app.use("/mcp", refuseWhileDraining);
-  const limitBody = bodyLimit({
-    maxSize: config.limits.maxBodyBytes,
-    onError: async (c) => {
-      // The unread rest of the body would otherwise be read as the next request.
-      c.header("Connection", "close");
-      await discardUnreadBody(c.req.raw, config.limits.maxBodyBytes);
-      return jsonRpcError(
-        c,
-        413,
-        -32000,
-        `Payload Too Large: the body exceeds ${config.limits.maxBodyBytes} bytes (--max-body-bytes)`,
-      );
-    },
-  });
-  app.use("/mcp", limitBody);
+  const refuseOversized = (c: Context<Env>) => {
+    // The unread rest of the body would otherwise be read as the next request.
+    c.header("Connection", "close");
+    return jsonRpcError(
+      c,
+      413,
+      -32000,
+      `Payload Too Large: the body exceeds ${config.limits.maxBodyBytes} bytes (--max-body-bytes)`,
+    );
+  };
+  const bodyWithinLimit = limitBody(config.limits.maxBodyBytes, refuseOversized);
+  app.use("/mcp", bodyWithinLimit);
 
   const slots = new SessionSlots(config.limits);
   const idle = new IdleSessions(config.limits.sessionIdleMs, () => {
@@ -188,7 +185,7 @@ export function createHttpApp({
       const tickets = new WebSocketTickets();
       app.use("/ws", refuseWhileDraining);
       app.use("/ws/ticket", refuseWhileDraining);
-      app.use("/ws/ticket", limitBody);
+      app.use("/ws/ticket", bodyWithinLimit);
       app.post("/ws/ticket", requireToken, (c) =>
         c.json({ ticket: tickets.issue(c.get("access")), expires_in: TICKET_TTL_SECONDS }, 200, {
           "Cache-Control": "no-store",
@@ -312,31 +309,6 @@ function openSession(
   const session: Session = { server, transport, tokenId, lastUsed: Date.now() };
   transport.onclose = () => forget(transport.sessionId);
   return session;
-}
-
-/**
- * Reads and drops what is left of a refused body, up to as much again as the
- * limit and for at most two seconds. Closing a connection with unread bytes
- * makes the kernel reset it, and a reset discards the 413 answer before the
- * client reads it; a client sending more than that gets the reset.
- */
-async function discardUnreadBody(request: Request, limitBytes: number): Promise<void> {
-  // A chunked body is already being read by the limit, which refused it.
-  if (!request.body || request.body.locked) return;
-  const reader = request.body.getReader();
-  const deadline = setTimeout(() => void reader.cancel().catch(() => undefined), 2000);
-  try {
-    for (let read = 0; read <= limitBytes;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      read += value.byteLength;
-    }
-    await reader.cancel();
-  } catch {
-    // Cancelled at the deadline, or the client went away: nothing more to read.
-  } finally {
-    clearTimeout(deadline);
-  }
 }
 
 /** RFC 6455 allows 123 bytes of close reason; the messages here are ASCII. */

@@ -1,0 +1,68 @@
+import type { Context, MiddlewareHandler } from "hono";
+
+const DRAIN_MS = 2000;
+
+/**
+ * Refuses a request body over `maxBytes`, announced or chunked, with what
+ * `refuse` answers. Before answering it reads and drops the rest of the body,
+ * up to twice `maxBytes` in all and for at most two seconds: closing a
+ * connection with unread bytes makes the kernel reset it, and the reset
+ * discards the answer before the client reads it. A client sending more than
+ * that gets the reset.
+ */
+export function limitBody(maxBytes: number, refuse: (c: Context) => Response): MiddlewareHandler {
+  return async (c, next) => {
+    const body = c.req.raw.body;
+    if (!body) return next();
+    const announced = c.req.raw.headers.get("content-length");
+    const reader = body.getReader();
+    if (announced !== null && !c.req.raw.headers.has("transfer-encoding")) {
+      if (Number(announced) > maxBytes) {
+        await drain(reader, 0, maxBytes * 2);
+        return refuse(c);
+      }
+      reader.releaseLock();
+      return next();
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await drain(reader, size, maxBytes * 2);
+        return refuse(c);
+      }
+      chunks.push(value);
+    }
+    c.req.raw = new Request(c.req.raw, { body: joined(chunks, size) });
+    return next();
+  };
+}
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, read: number, most: number) {
+  const deadline = setTimeout(() => void reader.cancel().catch(() => undefined), DRAIN_MS);
+  try {
+    while (read <= most) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // Cancelled at the deadline, or the client went away: nothing more to read.
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+function joined(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  const body = new Uint8Array(new ArrayBuffer(size));
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
