@@ -1,5 +1,35 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * What the other supported Node releases run: the files that go through the
+ * Node adapter most (every transport, signals, telemetry, host files, streamed
+ * and cancelled Podman calls), not the whole suite a second and third time.
+ */
+const onOtherNode = [
+  "runtime",
+  "deployed-copy",
+  "transports",
+  "http",
+  "protocol",
+  "containers",
+  "images",
+  "attack-host-files",
+  "websocket",
+  "shutdown",
+  "observability",
+].map((name) => `test/integration/${name}.test.ts`);
+
+const onInstalledNode = (major: number) => ({
+  test: {
+    name: `integration-node${major}`,
+    include: onOtherNode,
+    globalSetup: ["test/integration/node-runtime-setup.ts", "test/integration/global-setup.ts"],
+    env: { MCP_PODMAN_TEST_RUNTIME: `node${major}` },
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
+
 export default defineConfig({
   test: {
     projects: [
@@ -18,6 +48,8 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      onInstalledNode(22),
+      onInstalledNode(24),
       {
         // The same suite with the same bundle, run by Deno.
         test: {

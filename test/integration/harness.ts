@@ -13,8 +13,26 @@ import { expect, inject } from "vitest";
 export const bundle = join(import.meta.dirname, "..", "..", "dist", "mcp-podman.js");
 const denoBinary = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "deno");
 
-/** Which runtime runs the bundle: the "integration-deno" project sets MCP_PODMAN_TEST_RUNTIME=deno. */
-export const runtime = process.env.MCP_PODMAN_TEST_RUNTIME === "deno" ? "deno" : "node";
+/**
+ * MCP_PODMAN_TEST_RUNTIME says what runs the bundle: unset or "node" for the
+ * Node running the tests, "nodeNN" for the Node release the
+ * "integration-nodeNN" project installed, "deno" for Deno.
+ */
+const requestedRuntime = process.env.MCP_PODMAN_TEST_RUNTIME || "node";
+export const runtime = requestedRuntime === "deno" ? "deno" : "node";
+
+/** The Node binary that runs the bundle when `runtime` is "node". */
+export function nodeBinary(): string {
+  if (requestedRuntime === "node") return process.execPath;
+  const installed = /^node\d+$/.test(requestedRuntime) ? inject("nodeRuntime") : undefined;
+  if (!installed) {
+    throw new Error(
+      `MCP_PODMAN_TEST_RUNTIME=${requestedRuntime}: no such runtime was set up ` +
+        "(node, deno, or nodeNN with test/integration/node-runtime-setup.ts as a globalSetup)",
+    );
+  }
+  return installed.binary;
+}
 
 export interface BundleOptions {
   /**
@@ -53,7 +71,7 @@ export function bundleCommand(
   options: BundleOptions = {},
 ): { command: string; args: string[] } {
   const args = withTestDefaults(serverArgs, options);
-  if (runtime === "node") return { command: process.execPath, args: [bundlePath, ...args] };
+  if (runtime === "node") return { command: nodeBinary(), args: [bundlePath, ...args] };
   const socketFlag = args.indexOf("--socket");
   const socketUrl = socketFlag >= 0 ? (args[socketFlag + 1] ?? "") : "";
   const socket = socketUrl.startsWith("unix:///") ? socketUrl.slice("unix://".length) : "";
