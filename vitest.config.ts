@@ -1,4 +1,7 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/** Needs root and a whole build host of its own: only in its own project, once, on Node. */
+const deploy = "test/integration/systemd-deploy.test.ts";
 
 /**
  * What the other supported Node releases run: the files that go through the
@@ -43,9 +46,18 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, deploy],
           globalSetup: ["test/integration/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "deploy",
+          include: [deploy],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
       onInstalledNode(22),
@@ -55,6 +67,7 @@ export default defineConfig({
         test: {
           name: "integration-deno",
           include: ["test/integration/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, deploy],
           globalSetup: ["test/integration/global-setup.ts"],
           env: { MCP_PODMAN_TEST_RUNTIME: "deno" },
           testTimeout: 60_000,

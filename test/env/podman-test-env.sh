@@ -77,8 +77,8 @@ ensure_packages() {
   fi
   log "installing packages (missing: $missing)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq "${APT_PACKAGES[@]}" >&2
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >&2
+  apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${APT_PACKAGES[@]}" >&2
   missing=$(missing_tools | tr '\n' ' ')
   [[ -z "$missing" ]] || die "still missing after apt-get install: $missing"
 }
