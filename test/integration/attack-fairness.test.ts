@@ -110,6 +110,14 @@ async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   return { value, ms: performance.now() - started };
 }
 
+/**
+ * Stall detectors, not speed targets (those are the benchmark's): the stalls
+ * these attacks caused took 9 s to hours, so the bounds are loose enough for a
+ * busy machine and still far below them.
+ */
+const STALL_MS = 5000;
+const HEALTH_STALL_MS = 1500;
+
 describe("one caller cannot freeze the others", () => {
   const podman = new PodmanDirect();
   let dir: string;
@@ -173,10 +181,10 @@ describe("one caller cannot freeze the others", () => {
       ]);
       const health = await stopWatching();
       expect(logs.value).toMatchObject({ scanned_lines: LINES, matched_lines: matches });
-      expect(logs.ms).toBeLessThan(3000);
-      expect(others.ms).toBeLessThan(3000);
+      expect(logs.ms).toBeLessThan(STALL_MS);
+      expect(others.ms).toBeLessThan(STALL_MS);
       expect(health.answers).toBeGreaterThan(0);
-      expect(health.slowest).toBeLessThan(300);
+      expect(health.slowest).toBeLessThan(HEALTH_STALL_MS);
     },
   );
 
@@ -192,9 +200,9 @@ describe("one caller cannot freeze the others", () => {
     const health = await stopWatching();
     expect(refused.value).toMatch(/longer than 65536 characters \(64 KiB\)/);
     expect(refused.value).not.toMatch(/key17/);
-    expect(refused.ms).toBeLessThan(1000);
+    expect(refused.ms).toBeLessThan(STALL_MS);
     expect(health.answers).toBeGreaterThan(0);
-    expect(health.slowest).toBeLessThan(300);
+    expect(health.slowest).toBeLessThan(HEALTH_STALL_MS);
     const listed = await podman.request(
       "GET",
       `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${project}`] }))}`,
@@ -208,7 +216,7 @@ describe("one caller cannot freeze the others", () => {
       }),
     );
     expect(answered.value).toMatchObject({ project, containers: [] });
-    expect(answered.ms).toBeLessThan(1000);
+    expect(answered.ms).toBeLessThan(STALL_MS);
   });
 
   it("refuses backreferences and lookaround as not RE2, before reading any log", async () => {
