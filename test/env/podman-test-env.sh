@@ -456,4 +456,5 @@ main() {
   esac
 }
 
-main "$@"
+# Sourced by the other flavours' scripts for the registries and the test image.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi

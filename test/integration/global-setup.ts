@@ -4,7 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 
-const script = join(import.meta.dirname, "..", "env", "podman-test-env.sh");
+const envDir = join(import.meta.dirname, "..", "env");
+
+/**
+ * Which Podman a project runs against (its MCP_PODMAN_TEST_PODMAN): each script
+ * takes `up DIR` / `down DIR` and writes the same DIR/env.
+ */
+const podmanScripts: Record<string, string> = {
+  "rootful-4": "podman-test-env.sh",
+  podman5: "podman5-test-env.sh",
+  rootless: "rootless-test-env.sh",
+};
 const bundle = join(import.meta.dirname, "..", "..", "dist", "mcp-podman.js");
 
 export interface PodmanTestEnv {
@@ -28,6 +38,14 @@ declare module "vitest" {
 
 /** Brings up one isolated Podman (own store, socket and registries) for the whole run. */
 export default function setup(project: TestProject) {
+  const flavour = project.config.env?.MCP_PODMAN_TEST_PODMAN || "rootful-4";
+  const scriptName = podmanScripts[flavour];
+  if (!scriptName) {
+    throw new Error(
+      `${project.name}: MCP_PODMAN_TEST_PODMAN=${flavour} is not one of ${Object.keys(podmanScripts).join(", ")}`,
+    );
+  }
+  const script = join(envDir, scriptName);
   if (!existsSync(bundle)) {
     throw new Error(`${bundle} is missing: run "npm run build" first (npm test does it)`);
   }
@@ -38,7 +56,7 @@ export default function setup(project: TestProject) {
     execFileSync("bash", [script, "down", root], { stdio: "inherit" });
     throw new Error(
       "Integration tests need a real Podman and could not start one " +
-        `(test/env/podman-test-env.sh up ${root} failed; see its output above).`,
+        `(test/env/${scriptName} up ${root} failed; see its output above).`,
     );
   }
   project.provide("podman", readEnvFile(join(root, "env")));
