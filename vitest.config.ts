@@ -22,6 +22,17 @@ const onOtherNode = [
   "observability",
 ].map((name) => `test/integration/${name}.test.ts`);
 
+/** What also runs against a rootless Podman: containers, pods, published ports, volumes, builds, kube. */
+const onRootless = [
+  "containers",
+  "pods",
+  "volumes-networks",
+  "images",
+  "kube",
+  "container-image",
+  "compose",
+].map((name) => `test/integration/${name}.test.ts`);
+
 const onInstalledNode = (major: number) => ({
   test: {
     name: `integration-node${major}`,
@@ -58,6 +69,16 @@ export default defineConfig({
           include: [deploy],
           testTimeout: 60_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: "integration-rootless",
+          include: onRootless,
+          globalSetup: ["test/integration/global-setup.ts"],
+          env: { MCP_PODMAN_TEST_PODMAN: "rootless" },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       onInstalledNode(22),

@@ -17,6 +17,8 @@ readonly APT_PACKAGES=(systemd dbus-user-session uidmap slirp4netns fuse-overlay
   iproute2 openssl busybox-static util-linux)
 readonly APPLETS=(sh ls cat echo sleep httpd wget true)
 readonly IMAGE=localhost/mcp-podman-test/busybox:latest
+# shellcheck source=device-claims.sh
+source "$(dirname "${BASH_SOURCE[0]}")/device-claims.sh"
 
 DIR=
 
@@ -71,15 +73,8 @@ ensure_packages() {
 
 # No udev here: these are 0600, and rootless networking and fuse need them as a real host has them.
 open_devices() {
-  local dev mode
-  for dev in /dev/net/tun /dev/fuse; do
-    [[ -c $dev ]] || die "$dev is missing"
-    mode=$(stat -c %a "$dev")
-    if [[ $mode != 666 ]]; then
-      record devmode "$dev:$mode"
-      chmod 0666 "$dev"
-    fi
-  done
+  record devices claimed
+  claim_devices "$DIR"
 }
 
 # ---------------------------------------------------------------- the user
@@ -296,7 +291,7 @@ down() {
   for entry in $(recorded veth); do ip link del "$entry" 2>/dev/null || true; done
   for entry in $(recorded netns); do ip netns del "$entry" 2>/dev/null || true; done
   [[ -n $name ]] && id "$name" >/dev/null 2>&1 && userdel -r "$name" 2>/dev/null
-  for entry in $(recorded devmode); do chmod "${entry#*:}" "${entry%%:*}"; done
+  [[ -z $(recorded devices) ]] || release_devices "$DIR"
   rm -rf "$DIR"
 }
 
