@@ -22,7 +22,10 @@ const onOtherNode = [
   "observability",
 ].map((name) => `test/integration/${name}.test.ts`);
 
-/** What also runs against a rootless Podman: containers, pods, published ports, volumes, builds, kube. */
+/**
+ * What also runs against a rootless Podman: containers, pods, published ports, volumes,
+ * builds, kube, and the policy's binds and resource ceilings.
+ */
 const onRootless = [
   "containers",
   "pods",
@@ -31,6 +34,7 @@ const onRootless = [
   "kube",
   "container-image",
   "compose",
+  "policy",
 ].map((name) => `test/integration/${name}.test.ts`);
 
 const onInstalledNode = (major: number) => ({

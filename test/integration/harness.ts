@@ -251,6 +251,15 @@ export class PodmanDirect {
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
 
+  /**
+   * Whether this Podman drops resource limits: rootless on cgroups v1 it has no cgroup of its
+   * own to put them in, and creates the container without them, with a warning.
+   */
+  async ignoresResourceLimits(): Promise<boolean> {
+    const { body } = await this.request("GET", "/info");
+    return body.host.security.rootless === true && body.host.cgroupVersion === "v1";
+  }
+
   /** Registers a container (name or id) to remove after the tests, whatever happens. */
   track(nameOrId: string) {
     this.#created.add(nameOrId);

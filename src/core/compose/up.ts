@@ -16,6 +16,7 @@ import {
 import { checkComposeProject } from "../policy/compose.js";
 import { foreignObjectRefusal, managedLabels, ownershipRequired } from "../policy/ownership.js";
 import { MANAGED_LABEL } from "../policy/policy.js";
+import { checkCeilingsEnforced } from "../policy/ceilings-enforced.js";
 import { applyResourceDefaults } from "../policy/spec.js";
 import { ensureNetworks, ensureVolumes } from "./provision.js";
 import { composeLabels, configHash, containerNameOf, serviceSpec } from "./spec.js";
@@ -74,6 +75,7 @@ export async function composeUp(
   project: ComposeProject,
   options: UpOptions,
 ): Promise<UpReport> {
+  await checkCeilingsEnforced(ctx);
   const selected = selectServices(project.services, options.services);
   const services = dependencyOrder(project.services).filter((service) =>
     selected.has(service.name),

@@ -9,6 +9,7 @@ import {
   teardownKube,
 } from "../podman/kube.js";
 import { createVolume } from "../podman/volumes.js";
+import { checkCeilingsEnforced } from "../policy/ceilings-enforced.js";
 import { checkPlayNetwork } from "../policy/joined.js";
 import { type KubePlayPlan, planKubeDown, planKubePlay } from "../policy/kube.js";
 import { checkOwnershipIfExists, managedLabels, ownershipRequired } from "../policy/ownership.js";
@@ -159,6 +160,7 @@ export const podmanKubePlay = defineTool({
   async handle(ctx, args) {
     await checkPlayNetwork(ctx, args.network);
     const plan = planKubePlay(ctx.policy, await readKubeYaml(ctx, args));
+    await checkCeilingsEnforced(ctx);
     await checkPlayOwnership(ctx, plan);
     await createConfigMapVolumes(ctx, plan);
     let replaced: string[] = [];

@@ -8,6 +8,7 @@ import {
   waitForExit,
 } from "../../podman/containers.js";
 import { pullImage } from "../../podman/images.js";
+import { checkCeilingsEnforced } from "../../policy/ceilings-enforced.js";
 import { checkJoinedNamespaces, checkJoinedNetworks, networksOf } from "../../policy/joined.js";
 import { claimVolumes, releaseVolumes, withManagedLabel } from "../../policy/ownership.js";
 import { enforceContainerSpec } from "../../policy/spec.js";
@@ -49,6 +50,7 @@ export const podmanRun = defineTool({
   },
   async handle(ctx, args) {
     const spec = enforceContainerSpec(ctx.policy, buildRunSpec(args));
+    await checkCeilingsEnforced(ctx);
     spec.labels = withManagedLabel(spec.labels as Record<string, string> | undefined);
     await checkJoinedNamespaces(ctx, args);
     await checkJoinedNetworks(ctx, networksOf(spec));
