@@ -266,6 +266,57 @@ describe("container policy: allowed by its flag", () => {
     expect(inspected.body.HostConfig.Memory).toBe(64 * 1024 * 1024);
   });
 
+  it("holds compose and kube workloads to --max-memory, or refuses where Podman would drop it", async () => {
+    const project = uniqueName("polmem");
+    const pod = uniqueName("polmem-kube");
+    const compose = [
+      `name: ${project}`,
+      "services:",
+      "  app:",
+      `    image: ${image()}`,
+      "    command: [sleep, '60']",
+    ].join("\n");
+    const kube = { content: kubePod(pod, []), network: network() };
+    const memoryOf = async (id: string) =>
+      (await podman.request("GET", `/containers/${id}/json`)).body.HostConfig.Memory;
+    try {
+      if (await podman.ignoresResourceLimits()) {
+        const refusal =
+          /rootless on cgroups v1, .* the ceiling set by --max-memory cannot be enforced/;
+        expect(
+          await callError(connection.client, "podman_compose_up", { content: compose }),
+        ).toMatch(refusal);
+        expect(await composeLeftovers(podman, project)).toEqual([]);
+        expect(await callError(connection.client, "podman_kube_play", kube)).toMatch(refusal);
+        expect(await podExists(podman, pod)).toBe(false);
+        return;
+      }
+      const up = await callOk<{ services: { id: string }[] }>(
+        connection.client,
+        "podman_compose_up",
+        { content: compose },
+      );
+      expect(await memoryOf(up.services[0]!.id)).toBe(64 * 1024 * 1024);
+      await callOk(connection.client, "podman_kube_play", kube);
+      const played = await podman.request("GET", `/pods/${pod}/json`);
+      const member = (played.body.Containers as { Id: string }[]).find(
+        (c) => c.Id !== played.body.InfraContainerID,
+      )!;
+      expect(await memoryOf(member.Id)).toBe(64 * 1024 * 1024);
+    } finally {
+      await podman.request("DELETE", `/pods/${pod}?force=true`);
+      const query = composeFilter(project);
+      const containers = await podman.request("GET", `/containers/json?all=true&filters=${query}`);
+      for (const { Id } of (containers.body ?? []) as { Id: string }[]) {
+        await podman.request("DELETE", `/containers/${Id}?force=true&timeout=0`);
+      }
+      const networks = await podman.request("GET", `/networks/json?filters=${query}`);
+      for (const { name } of (networks.body ?? []) as { name: string }[]) {
+        await podman.request("DELETE", `/networks/${name}`);
+      }
+    }
+  });
+
   it("still refuses a bind outside it, and a memory request above --max-memory", async () => {
     const name = podman.track(uniqueName("pol-bind"));
     expect(
