@@ -75,12 +75,12 @@ export async function composeUp(
   project: ComposeProject,
   options: UpOptions,
 ): Promise<UpReport> {
-  await checkCeilingsEnforced(ctx);
   const selected = selectServices(project.services, options.services);
   const services = dependencyOrder(project.services).filter((service) =>
     selected.has(service.name),
   );
   await checkComposeProject(ctx.policy, project, services, ctx.files);
+  await checkCeilingsEnforced(ctx);
   const images = await ensureImages(ctx, project, services, options.build);
   checkHealthDependencies(services, (name) => images.byService.get(name)?.hasHealthcheck ?? false);
   const changes = new UpChanges();
