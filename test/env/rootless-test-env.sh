@@ -125,7 +125,9 @@ choose_storage_driver() {
   driver=$(as_user podman info --format '{{.Store.GraphDriverName}}' 2>"$DIR/storage-probe.log" || true)
   if [[ $driver != overlay ]]; then
     log "overlay storage does not work here ($(tail -n 1 "$DIR/storage-probe.log")), using vfs"
-    as_user podman system reset --force >/dev/null 2>&1 || true
+    # Podman's database remembers the driver it first saw: start the store afresh.
+    stop_user_processes
+    rm -rf "$USER_HOME/.local/share/containers/storage" "$DIR/runtime/containers" "$DIR/runtime/libpod"
     write_user_config "$n" vfs
     driver=vfs
   fi
