@@ -7,7 +7,6 @@ import {
   startContainer,
   stopContainer,
 } from "../../podman/containers.js";
-import { checkOwnership } from "../../policy/ownership.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { shortId } from "./summary.js";
 
@@ -56,6 +55,7 @@ const lifecycleAnnotations = (destructive: boolean, idempotent: boolean) => ({
 
 export const podmanStart = defineTool({
   name: "podman_start",
+  family: "containers",
   title: "Start a container",
   description:
     "Start a created or stopped container. Starting a running container is not an error. " +
@@ -63,8 +63,8 @@ export const podmanStart = defineTool({
   input: z.object({ name: containerName }),
   output: stateResult,
   annotations: lifecycleAnnotations(false, true),
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name }) {
-    await checkOwnership(ctx, "container", name);
     const change = await startContainer(ctx.podman, name, ctx.signal);
     return describeState(ctx, name, change === "changed", "started");
   },
@@ -73,6 +73,7 @@ export const podmanStart = defineTool({
 
 export const podmanStop = defineTool({
   name: "podman_stop",
+  family: "containers",
   title: "Stop a container",
   description:
     "Stop a running container (SIGTERM, then SIGKILL after `timeout` seconds). " +
@@ -80,8 +81,8 @@ export const podmanStop = defineTool({
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
   annotations: lifecycleAnnotations(true, true),
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, timeout }) {
-    await checkOwnership(ctx, "container", name);
     const change = await stopContainer(ctx.podman, name, timeout, ctx.signal);
     return describeState(ctx, name, change === "changed", "stopped");
   },
@@ -90,14 +91,15 @@ export const podmanStop = defineTool({
 
 export const podmanRestart = defineTool({
   name: "podman_restart",
+  family: "containers",
   title: "Restart a container",
   description:
     "Stop (gracefully, within `timeout` seconds) and start a container again; starts it if it was stopped.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
   annotations: lifecycleAnnotations(true, false),
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, timeout }) {
-    await checkOwnership(ctx, "container", name);
     await restartContainer(ctx.podman, name, timeout, ctx.signal);
     return describeState(ctx, name, true, "restarted");
   },
@@ -106,6 +108,7 @@ export const podmanRestart = defineTool({
 
 export const podmanRm = defineTool({
   name: "podman_rm",
+  family: "containers",
   title: "Remove a container",
   description:
     "Remove a container. A running container needs force=true (it is stopped first, killed " +
@@ -119,8 +122,8 @@ export const podmanRm = defineTool({
   }),
   output: z.object({ removed: z.array(z.string()).describe("Short ids of removed containers") }),
   annotations: lifecycleAnnotations(true, true),
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, force, volumes, timeout }) {
-    await checkOwnership(ctx, "container", name);
     const reports = await removeContainer(
       ctx.podman,
       name,

@@ -11,6 +11,7 @@ import { podAnnotations } from "./lifecycle.js";
 
 export const podmanPodCreate = defineTool({
   name: "podman_pod_create",
+  family: "pods",
   title: "Create a pod",
   description:
     "Create a pod: a group of containers sharing network (one IP, localhost between them), IPC " +

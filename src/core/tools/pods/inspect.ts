@@ -7,6 +7,7 @@ import { podAnnotations, podName } from "./lifecycle.js";
 
 export const podmanPodInspect = defineTool({
   name: "podman_pod_inspect",
+  family: "pods",
   title: "Inspect a pod",
   description:
     "Podman's inspect document of one pod, or only the `fields` you name as dotted paths " +

@@ -1,6 +1,5 @@
 import * as z from "zod";
 import { type PodInspect, inspectPod, removePod, startPod, stopPod } from "../../podman/pods.js";
-import { checkOwnership } from "../../policy/ownership.js";
 import { shortId } from "../containers/summary.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
@@ -65,6 +64,7 @@ async function describePod(ctx: ToolContext, nameOrId: string, changed: boolean,
 
 export const podmanPodStart = defineTool({
   name: "podman_pod_start",
+  family: "pods",
   title: "Start a pod",
   description:
     "Start all containers of a pod. Starting a running pod is not an error. Answers the pod's " +
@@ -72,8 +72,8 @@ export const podmanPodStart = defineTool({
   input: z.object({ name: podName }),
   output: podState,
   annotations: podAnnotations(false, false, true),
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name }) {
-    await checkOwnership(ctx, "pod", name);
     const change = await startPod(ctx.podman, name, ctx.signal);
     return describePod(ctx, name, change === "changed", "started");
   },
@@ -82,6 +82,7 @@ export const podmanPodStart = defineTool({
 
 export const podmanPodStop = defineTool({
   name: "podman_pod_stop",
+  family: "pods",
   title: "Stop a pod",
   description:
     "Stop all containers of a pod (SIGTERM, then SIGKILL after `timeout` seconds). Stopping a " +
@@ -90,8 +91,8 @@ export const podmanPodStop = defineTool({
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: podAnnotations(false, true, true),
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, timeout }) {
-    await checkOwnership(ctx, "pod", name);
     const change = await stopPod(ctx.podman, name, timeout, ctx.signal);
     return describePod(ctx, name, change === "changed", "stopped");
   },
@@ -100,6 +101,7 @@ export const podmanPodStop = defineTool({
 
 export const podmanPodRestart = defineTool({
   name: "podman_pod_restart",
+  family: "pods",
   title: "Restart a pod",
   description:
     "Stop all containers of a pod (gracefully, within `timeout` seconds) and start them again; " +
@@ -108,8 +110,8 @@ export const podmanPodRestart = defineTool({
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: podAnnotations(false, true, false),
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, timeout }) {
-    await checkOwnership(ctx, "pod", name);
     // libpod's own restart takes no stop timeout, so a container ignoring SIGTERM costs 10 s.
     await stopPod(ctx.podman, name, timeout, ctx.signal);
     await startPod(ctx.podman, name, ctx.signal);
@@ -120,6 +122,7 @@ export const podmanPodRestart = defineTool({
 
 export const podmanPodRm = defineTool({
   name: "podman_pod_rm",
+  family: "pods",
   title: "Remove a pod",
   description:
     "Remove a pod and all its containers. A pod with running containers needs force=true " +
@@ -135,8 +138,8 @@ export const podmanPodRm = defineTool({
     removed_containers: z.array(z.string()).describe("Names of the containers removed with it"),
   }),
   annotations: podAnnotations(false, true, true),
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, force, timeout }) {
-    await checkOwnership(ctx, "pod", name);
     const pod = await inspectPod(ctx.podman, name, ctx.signal);
     await removePod(ctx.podman, name, { force, timeoutSeconds: timeout }, ctx.signal);
     return {

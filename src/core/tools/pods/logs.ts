@@ -13,6 +13,7 @@ import { memberContainers, podAnnotations, podName } from "./lifecycle.js";
 
 export const podmanPodLogs = defineTool({
   name: "podman_pod_logs",
+  family: "pods",
   title: "Read the logs of a pod",
   description:
     "The recent logs of every container in a pod (the infra container skipped), merged in time " +

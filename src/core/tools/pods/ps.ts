@@ -19,6 +19,7 @@ const podSummary = z.object({
 
 export const podmanPodPs = defineTool({
   name: "podman_pod_ps",
+  family: "pods",
   title: "List pods",
   description:
     "List pods as a compact table: short id, name, status, number of containers (the infra " +
