@@ -241,7 +241,8 @@ export async function callTool(
     return failed("invalid_arguments", describeInvalidArguments(tool.name, parsed.error));
   }
   try {
-    if (tool.owns) await checkOwnership(ctx, tool.owns.kind, parsed.data[tool.owns.arg]);
+    if (tool.owns && !tool.annotations.readOnlyHint)
+      await checkOwnership(ctx, tool.owns.kind, parsed.data[tool.owns.arg]);
     const checked = tool.output.safeParse(await tool.handle(ctx, parsed.data));
     if (!checked.success) {
       return failed(

@@ -68,8 +68,10 @@ export const TOOL_FAMILIES = [
 export type ToolFamily = (typeof TOOL_FAMILIES)[number];
 
 /**
- * An object a call acts on, named by one of its arguments: the server checks
- * that this caller may change it (see policy/ownership.ts) before the handler runs.
+ * The existing object a call acts on, named by one of its arguments. Before
+ * the handler of a tool that changes things runs, the server checks that this
+ * caller may change that object (policy/ownership.ts). Reading stays open to
+ * every object, as podman_logs and podman_inspect always were.
  */
 export interface OwnedObject<Input extends z.ZodObject> {
   kind: OwnedKind;
@@ -91,7 +93,7 @@ export interface Tool<Input extends z.ZodObject, Output extends z.ZodObject> {
    * remove or publish what other workloads may rely on.
    */
   scope?: "admin";
-  /** The existing objects the call changes, checked by the server before the handler runs. */
+  /** The existing object the call acts on; see OwnedObject. */
   owns?: OwnedObject<Input>;
   handle(ctx: ToolContext, args: z.output<Input>): Promise<z.input<Output>>;
   /** The compact text twin of the structured result. */

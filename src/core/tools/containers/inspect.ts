@@ -55,6 +55,7 @@ export const podmanInspect = defineTool({
   }),
   output: inspectOutput,
   annotations: READ_ONLY,
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, fields }) {
     const document = await inspectContainer(ctx.podman, name, ctx.signal);
     return inspectAnswer(maskUnlessShown(ctx, document), fields);

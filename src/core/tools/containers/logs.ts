@@ -27,6 +27,7 @@ export const podmanLogs = defineTool({
   }),
   output: logResult.extend({ container: z.string() }),
   annotations: READ_ONLY,
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, args) {
     const logs = await boundedLogs(ctx, args.name, {
       tail: args.tail,

@@ -224,6 +224,7 @@ export const podmanNetworkInspect = defineTool({
     missing: z.array(z.string()).optional().describe("Requested paths that do not exist"),
   }),
   annotations: READ_ONLY,
+  owns: { kind: "network", arg: "name" },
   async handle(ctx, { name, fields }) {
     const document = maskUnlessShown(ctx, await inspectNetwork(ctx.podman, name, ctx.signal));
     const identity = { id: shortId(document.id), name: document.name };

@@ -22,6 +22,7 @@ export const podmanPodInspect = defineTool({
   }),
   output: inspectOutput,
   annotations: podAnnotations(true, false, true),
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, fields }) {
     const document = await inspectPod(ctx.podman, name, ctx.signal);
     return inspectAnswer(maskUnlessShown(ctx, document), fields);

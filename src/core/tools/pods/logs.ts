@@ -41,6 +41,7 @@ export const podmanPodLogs = defineTool({
     containers: z.array(z.string()).describe("The containers whose logs were read"),
   }),
   annotations: podAnnotations(true, false, true),
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, args) {
     const grep = args.grep === undefined ? undefined : await GrepPattern.compile(args.grep);
     const pod = await inspectPod(ctx.podman, args.name, ctx.signal);
