@@ -264,7 +264,8 @@ export function topContainer(
   signal: AbortSignal,
 ): Promise<ContainerTop> {
   return podman.json<ContainerTop>("GET", `${containerPath(nameOrId)}/top`, {
-    query: { ps_args: descriptors.length ? [...descriptors] : undefined, stream: false },
+    // One comma-separated value: Podman 4.3 keeps only the last of repeated ps_args.
+    query: { ps_args: descriptors.length ? descriptors.join(",") : undefined, stream: false },
     signal,
   });
 }
