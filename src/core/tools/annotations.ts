@@ -16,6 +16,14 @@ export const MUTATING: ToolAnnotations = {
   openWorldHint: false,
 };
 
+/** Brings something to a state; a second call finds it there and changes nothing. */
+export const IDEMPOTENT: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+
 /** Removes or replaces something; a second call finds it gone and changes nothing more. */
 export const DESTRUCTIVE: ToolAnnotations = {
   readOnlyHint: false,

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { PodmanRejected } from "../../errors.js";
 import {
   inspectContainer,
@@ -46,13 +47,6 @@ async function describeState(ctx: ToolContext, nameOrId: string, changed: boolea
   return { id: shortId(inspected.Id), name, state, changed, message };
 }
 
-const lifecycleAnnotations = (destructive: boolean, idempotent: boolean) => ({
-  readOnlyHint: false,
-  destructiveHint: destructive,
-  idempotentHint: idempotent,
-  openWorldHint: false,
-});
-
 export const podmanStart = defineTool({
   name: "podman_start",
   family: "containers",
@@ -62,7 +56,7 @@ export const podmanStart = defineTool({
     "Answers the resulting state; a container that exits at once is reported with its exit code.",
   input: z.object({ name: containerName }),
   output: stateResult,
-  annotations: lifecycleAnnotations(false, true),
+  annotations: IDEMPOTENT,
   owns: { kind: "container", arg: "name" },
   async handle(ctx, { name }) {
     const change = await startContainer(ctx.podman, name, ctx.signal);
@@ -80,7 +74,7 @@ export const podmanStop = defineTool({
     "Stopping a stopped container is not an error: the answer says it was already stopped.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
-  annotations: lifecycleAnnotations(true, true),
+  annotations: DESTRUCTIVE,
   owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, timeout }) {
     const change = await stopContainer(ctx.podman, name, timeout, ctx.signal);
@@ -97,7 +91,7 @@ export const podmanRestart = defineTool({
     "Stop (gracefully, within `timeout` seconds) and start a container again; starts it if it was stopped.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
-  annotations: lifecycleAnnotations(true, false),
+  annotations: { ...DESTRUCTIVE, idempotentHint: false },
   owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, timeout }) {
     await restartContainer(ctx.podman, name, timeout, ctx.signal);
@@ -121,7 +115,7 @@ export const podmanRm = defineTool({
     timeout: stopTimeout,
   }),
   output: z.object({ removed: z.array(z.string()).describe("Short ids of removed containers") }),
-  annotations: lifecycleAnnotations(true, true),
+  annotations: DESTRUCTIVE,
   owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, force, volumes, timeout }) {
     const reports = await removeContainer(

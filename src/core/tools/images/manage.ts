@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { DESTRUCTIVE } from "../annotations.js";
+import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { imageOrigin, pruneImages, removeImage, tagImage } from "../../podman/images.js";
 import { MANAGED_LABEL } from "../../policy/policy.js";
 import { checkTagOrigin, tagTarget } from "../../policy/registry.js";
@@ -22,12 +22,7 @@ export const podmanTag = defineTool({
     target: z.string().min(1).describe('New name, "repository[:tag]"'),
   }),
   output: z.object({ source: z.string(), target: z.string(), id: z.string() }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: IDEMPOTENT,
   async handle(ctx, { source, target }) {
     const sent = tagTarget(target);
     const origin = await imageOrigin(ctx.podman, source, ctx.signal);

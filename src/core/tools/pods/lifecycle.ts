@@ -1,17 +1,10 @@
 import * as z from "zod";
+import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { type PodInspect, inspectPod, removePod, startPod, stopPod } from "../../podman/pods.js";
 import { shortId } from "../containers/summary.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
 export const podName = z.string().min(1).describe("Pod name or id (a unique id prefix works too)");
-
-/** Every pod tool stays on the local Podman. */
-export const podAnnotations = (readOnly: boolean, destructive: boolean, idempotent: boolean) => ({
-  readOnlyHint: readOnly,
-  destructiveHint: destructive,
-  idempotentHint: idempotent,
-  openWorldHint: false,
-});
 
 /** The pod's own containers, without the infra container that only holds its namespaces. */
 export function memberContainers(pod: PodInspect) {
@@ -71,7 +64,7 @@ export const podmanPodStart = defineTool({
     "state and each container's; a container that could not start makes it fail with Podman's reason.",
   input: z.object({ name: podName }),
   output: podState,
-  annotations: podAnnotations(false, false, true),
+  annotations: IDEMPOTENT,
   owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name }) {
     const change = await startPod(ctx.podman, name, ctx.signal);
@@ -90,7 +83,7 @@ export const podmanPodStop = defineTool({
   // libpod's pod stop reads t=0 as "not given".
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
-  annotations: podAnnotations(false, true, true),
+  annotations: DESTRUCTIVE,
   owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, timeout }) {
     const change = await stopPod(ctx.podman, name, timeout, ctx.signal);
@@ -109,7 +102,7 @@ export const podmanPodRestart = defineTool({
   // libpod's pod stop reads t=0 as "not given".
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
-  annotations: podAnnotations(false, true, false),
+  annotations: { ...DESTRUCTIVE, idempotentHint: false },
   owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, timeout }) {
     // libpod's own restart takes no stop timeout, so a container ignoring SIGTERM costs 10 s.
@@ -137,7 +130,7 @@ export const podmanPodRm = defineTool({
     name: z.string(),
     removed_containers: z.array(z.string()).describe("Names of the containers removed with it"),
   }),
-  annotations: podAnnotations(false, true, true),
+  annotations: DESTRUCTIVE,
   owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, force, timeout }) {
     const pod = await inspectPod(ctx.podman, name, ctx.signal);

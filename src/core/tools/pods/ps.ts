@@ -1,8 +1,8 @@
 import * as z from "zod";
+import { READ_ONLY } from "../annotations.js";
 import { listContainersById, listPods } from "../../podman/pods.js";
 import { formatPort, shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
-import { podAnnotations } from "./lifecycle.js";
 
 const podSummary = z.object({
   id: z.string().describe("Short (12 character) pod id"),
@@ -41,7 +41,7 @@ export const podmanPodPs = defineTool({
       .optional(),
   }),
   output: z.object({ pods: z.array(podSummary), count: z.number().int() }),
-  annotations: podAnnotations(true, false, true),
+  annotations: READ_ONLY,
   async handle(ctx, args) {
     const listed = (await listPods(ctx.podman, args.filters, ctx.signal)) ?? [];
     const infraIds = listed.map((pod) => pod.InfraId).filter((id): id is string => !!id);
