@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Access } from "../../src/core/access.js";
 import { PodmanClient } from "../../src/core/podman/client.js";
 import { callTool } from "../../src/core/server.js";
-import { DESTRUCTIVE } from "../../src/core/tools/annotations.js";
+import { DESTRUCTIVE, READ_ONLY } from "../../src/core/tools/annotations.js";
 import { defineTool, type HostFiles, type ToolContext } from "../../src/core/tools/tool.js";
 import { DENY_ALL, policyWith } from "./deny-all-policy.js";
 
@@ -23,6 +23,13 @@ const stopper = defineTool({
     return { name };
   },
   render: ({ name }) => name,
+});
+
+const reader = defineTool({
+  ...stopper,
+  name: "podman_reader",
+  description: "Reads a container it names.",
+  annotations: READ_ONLY,
 });
 
 /** A Podman that knows one managed and one foreign container, and records what it was asked. */
@@ -121,5 +128,18 @@ describe("what a tool declares, callTool enforces", () => {
     const outcome = await callTool(stopper, { name: "gone" }, contextFor({ scope: "operate" }, []));
     expect(outcome.errorType).toBe("not_found");
     expect(handled).toEqual([]);
+  });
+
+  it("lets any token read a foreign object: ownership guards changes only", async () => {
+    const asked: string[] = [];
+    handled.length = 0;
+    const outcome = await callTool(
+      reader,
+      { name: "theirs" },
+      contextFor({ scope: "read" }, asked),
+    );
+    expect(outcome.errorType).toBeUndefined();
+    expect(asked).toEqual([]);
+    expect(handled).toEqual(["theirs"]);
   });
 });
