@@ -109,6 +109,7 @@ describe("every tool", () => {
 });
 
 describe("tools/list", () => {
+  // A change to the tool surface shows in review: accept it with `npx vitest run --project unit -u`.
   it("matches the reviewed snapshot: names, descriptions, schemas, annotations", async () => {
     const listings = new ToolRegistry(allTools).listingsFor("admin");
     expect(listings.map((tool) => tool.name)).toEqual(allTools.map((tool) => tool.name));
