@@ -6,7 +6,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["build.mjs", "test/**/*.ts", "vitest.config.ts"],
+    files: ["build.mjs", "test/**/*.ts", "test/**/*.mjs", "vitest.config.ts"],
     languageOptions: { globals: { URL: "readonly", console: "readonly", process: "readonly" } },
   },
   {

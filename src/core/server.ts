@@ -14,6 +14,7 @@ import type { InFlightCalls } from "./in-flight.js";
 import { McpPodmanError } from "./errors.js";
 import type { Logger } from "./log.js";
 import type { PodmanClient } from "./podman/client.js";
+import { checkOwnership } from "./policy/ownership.js";
 import type { ContainerPolicy } from "./policy/policy.js";
 import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
 import { decodeJsonStringArguments } from "./tools/json-arguments.js";
@@ -111,24 +112,7 @@ export function createMcpServer({
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = registry.get(request.params.name);
     if (!tool) return errorResult(`Unknown tool "${request.params.name}".`);
-    const needed = requiredScope(tool);
     const mutating = !tool.annotations.readOnlyHint;
-    if (!scopeAllows(access.scope, needed)) {
-      if (mutating) {
-        const { arguments: args } = request.params;
-        audit.record({
-          tool: tool.name,
-          arguments: args,
-          access,
-          session: extra.sessionId,
-          outcome: "refused_scope",
-          durationMs: 0,
-        });
-      }
-      return errorResult(
-        `${tool.name} needs a token with the ${needed} scope; this one has ${access.scope}.`,
-      );
-    }
     const progressToken = request.params._meta?.progressToken;
     const ctx: ToolContext = {
       podman,
@@ -233,19 +217,32 @@ function forwardLogs(server: Server, logger: Logger) {
   };
 }
 
-/** Validation, execution and error mapping for every tool call, in one place. */
+/**
+ * Every tool call, in one place: the caller's scope, the arguments, the
+ * ownership of the objects the tool declares it acts on, then the handler,
+ * the output's schema and size, and the mapping of errors to results.
+ */
 export async function callTool(
   tool: AnyTool,
   rawArguments: unknown,
   ctx: ToolContext,
   maxOutputBytes = Infinity,
 ): Promise<ToolOutcome> {
+  const needed = requiredScope(tool);
+  if (!scopeAllows(ctx.access.scope, needed)) {
+    return failed(
+      "refused_scope",
+      `${tool.name} needs a token with the ${needed} scope; this one has ${ctx.access.scope}.`,
+    );
+  }
   const decoded = decodeJsonStringArguments(tool.input, rawArguments);
   const parsed = tool.input.safeParse(decoded);
   if (!parsed.success) {
     return failed("invalid_arguments", describeInvalidArguments(tool.name, parsed.error));
   }
   try {
+    if (tool.owns && !tool.annotations.readOnlyHint)
+      await checkOwnership(ctx, tool.owns.kind, parsed.data[tool.owns.arg]);
     const checked = tool.output.safeParse(await tool.handle(ctx, parsed.data));
     if (!checked.success) {
       return failed(

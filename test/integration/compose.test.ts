@@ -138,18 +138,6 @@ describe.each<Transport>(["stdio", "http"])("compose over %s", (transport) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("lists the compose tools with truthful annotations", async () => {
-    const { tools } = await client.listTools();
-    const byName = new Map(tools.map((tool) => [tool.name, tool]));
-    expect(byName.get("podman_compose_up")?.annotations).toMatchObject({
-      readOnlyHint: false,
-      idempotentHint: true,
-      openWorldHint: true,
-    });
-    expect(byName.get("podman_compose_down")?.annotations).toMatchObject({ destructiveHint: true });
-    expect(byName.get("podman_compose_ps")?.annotations).toMatchObject({ readOnlyHint: true });
-  });
-
   it("brings a web server and a client that reaches it by service name up, keeps it on a second up, and takes it down", async () => {
     const file = join(dir, "compose.yaml");
     const progress: string[] = [];

@@ -43,32 +43,6 @@ describe.each<Transport>(["stdio", "http"])("containers over %s", (transport) =>
     await connection?.close();
   });
 
-  it("lists every container tool with truthful annotations", async () => {
-    const { tools } = await client.listTools();
-    const byName = new Map(tools.map((tool) => [tool.name, tool]));
-    for (const name of [
-      "podman_ps",
-      "podman_run",
-      "podman_start",
-      "podman_stop",
-      "podman_restart",
-      "podman_rm",
-      "podman_logs",
-      "podman_inspect",
-      "podman_exec",
-    ]) {
-      const tool = byName.get(name);
-      expect(tool, name).toBeDefined();
-      expect(tool!.outputSchema, name).toBeDefined();
-      expect(tool!.description!.length, name).toBeGreaterThan(40);
-    }
-    expect(byName.get("podman_ps")!.annotations).toMatchObject({ readOnlyHint: true });
-    expect(byName.get("podman_rm")!.annotations).toMatchObject({
-      readOnlyHint: false,
-      destructiveHint: true,
-    });
-  });
-
   it("runs a web server whose published port answers, then manages it to its removal", async () => {
     const name = podman.track(uniqueName("web"));
     const port = await freePort();
@@ -167,6 +141,45 @@ describe.each<Transport>(["stdio", "http"])("containers over %s", (transport) =>
     expect(transient).toMatchObject({ exit_code: 0, removed: true });
     expect(transient.logs?.text).toBe("bye");
     expect(await podman.exists(removedJob)).toBe(false);
+  });
+
+  it("lists the processes of a running container, bounded, its secrets hidden", async () => {
+    const name = podman.track(uniqueName("top"));
+    const secret = "top-secret-value-4711";
+    await callOk<RunResult>(client, "podman_run", {
+      image: image(),
+      name,
+      env: { API_TOKEN: secret },
+      command: ["sh", "-c", "sleep 601 & sleep 602 & wait", secret],
+    });
+    const top = await callOk<{ titles: string[]; processes: string[][]; total: number }>(
+      client,
+      "podman_top",
+      { name },
+    );
+    expect(top.titles).toEqual(expect.arrayContaining(["PID", "COMMAND"]));
+    const commands = top.processes.map((row) => row[top.titles.indexOf("COMMAND")]);
+    expect(commands).toEqual(expect.arrayContaining(["sleep 601", "sleep 602"]));
+    expect(top.total).toBe(3);
+    expect(JSON.stringify(top)).not.toContain(secret);
+    expect(JSON.stringify(top)).toContain("<hidden");
+
+    const chosen = await callOk<{ titles: string[]; processes: string[][]; truncated: boolean }>(
+      client,
+      "podman_top",
+      { name, ps_args: ["pid", "args"], limit: 1 },
+    );
+    expect(chosen.titles).toEqual(["PID", "COMMAND"]);
+    expect(chosen.processes).toHaveLength(1);
+    expect(chosen.truncated).toBe(true);
+    expect(chosen.rendered).toContain("(1 of 3 processes of");
+
+    expect(await callError(client, "podman_top", { name, ps_args: ["aux"] })).toMatch(
+      /^Invalid arguments for podman_top: ps_args\.0: /,
+    );
+    expect(await callError(client, "podman_top", { name: uniqueName("missing") })).toMatch(
+      /no such container/i,
+    );
   });
 
   it("answers a still-running container when detach=false times out", async () => {

@@ -158,25 +158,6 @@ describe("images", () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it("lists the image tools with truthful annotations", async () => {
-    const { tools } = await client.listTools();
-    const byName = new Map(tools.map((tool) => [tool.name, tool]));
-    const expected = {
-      podman_images: { readOnlyHint: true, openWorldHint: false },
-      podman_pull: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
-      podman_build: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
-      podman_tag: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
-      podman_push: { readOnlyHint: false, openWorldHint: true },
-      podman_rmi: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
-      podman_image_prune: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
-    };
-    for (const [name, annotations] of Object.entries(expected)) {
-      const tool = byName.get(name);
-      expect(tool?.outputSchema, name).toBeDefined();
-      expect(tool!.annotations, name).toMatchObject(annotations);
-    }
-  });
-
   it("builds from a context directory on the host, with build args and several tags", async () => {
     const context = join(scratch, "context");
     mkdirSync(join(context, "sub"), { recursive: true });

@@ -101,21 +101,6 @@ describe.each<Transport>(["stdio", "http"])("pods over %s", (transport) => {
     await connection?.close();
   });
 
-  it("lists every pod tool with truthful annotations", async () => {
-    const { tools } = await client.listTools();
-    const byName = new Map(tools.map((tool) => [tool.name, tool]));
-    for (const name of POD_TOOLS) {
-      expect(byName.get(name)?.outputSchema, name).toBeDefined();
-    }
-    expect(byName.get("podman_pod_ps")!.annotations).toMatchObject({ readOnlyHint: true });
-    expect(byName.get("podman_pod_logs")!.annotations).toMatchObject({ readOnlyHint: true });
-    expect(byName.get("podman_pod_rm")!.annotations).toMatchObject({
-      readOnlyHint: false,
-      destructiveHint: true,
-      openWorldHint: false,
-    });
-  });
-
   it("serves a web server from a pod's published port, reads its logs, stops and removes it", async () => {
     const pod = pods.track(uniqueName("pod"));
     const web = pods.podman.track(uniqueName("web"));

@@ -7,6 +7,7 @@ import { type AnyTool, defineTool } from "../../src/core/tools/tool.js";
 const tool = (name: string, readOnlyHint: boolean, scope?: "admin"): AnyTool =>
   defineTool({
     name,
+    family: "containers",
     title: name,
     description: name,
     input: z.object({}),

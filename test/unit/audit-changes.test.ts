@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AuditTrail, auditedOutcome } from "../../src/core/audit.js";
-import { podmanComposeDown, podmanComposeUp } from "../../src/core/tools/compose.js";
+import { podmanComposeDown, podmanComposeUp } from "../../src/core/tools/compose/project.js";
 import { defineTool } from "../../src/core/tools/tool.js";
 
 const entry = {
@@ -21,6 +21,7 @@ function recorded(fields: Partial<Parameters<AuditTrail["record"]>[0]>) {
 
 const plain = defineTool({
   name: "podman_plain",
+  family: "containers",
   title: "Plain",
   description: "Declares nothing for the audit.",
   input: z.object({}),

@@ -34,6 +34,7 @@ const received: unknown[] = [];
 
 const echo = defineTool({
   name: "podman_echo",
+  family: "system",
   title: "Echo",
   description: "Answers its arguments, or fails the way it is told to.",
   input: z.object({

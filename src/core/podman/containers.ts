@@ -245,3 +245,27 @@ export function inspectExec(
 ): Promise<{ ExitCode: number | null; Running: boolean }> {
   return podman.json("GET", `/exec/${execId}/json`, { signal });
 }
+
+/** libpod's answer to top: one title per column, one row of cells per process. */
+export interface ContainerTop {
+  Titles: string[];
+  Processes: string[][] | null;
+}
+
+/**
+ * The processes of a running container, read by Podman from /proc. Each
+ * descriptor (pid, user, args, ...) is one column; an unknown one would make
+ * Podman run ps inside the container instead, so callers pass known ones only.
+ */
+export function topContainer(
+  podman: PodmanClient,
+  nameOrId: string,
+  descriptors: readonly string[],
+  signal: AbortSignal,
+): Promise<ContainerTop> {
+  return podman.json<ContainerTop>("GET", `${containerPath(nameOrId)}/top`, {
+    // One comma-separated value: Podman 4.3 keeps only the last of repeated ps_args.
+    query: { ps_args: descriptors.length ? descriptors.join(",") : undefined, stream: false },
+    signal,
+  });
+}

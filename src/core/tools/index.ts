@@ -1,23 +1,25 @@
-import composeTools from "./compose.js";
+import composeTools from "./compose/index.js";
 import containerTools from "./containers/index.js";
-import imageTools from "./images.js";
-import kubeTools from "./kube.js";
-import networkTools from "./networks.js";
+import imageTools from "./images/index.js";
+import kubeTools from "./kube/index.js";
+import networkTools from "./networks/index.js";
 import podTools from "./pods/index.js";
 import systemTools from "./system/index.js";
-import type { AnyTool } from "./tool.js";
-import volumeTools from "./volumes.js";
+import { TOOL_FAMILIES, type AnyTool, type ToolFamily } from "./tool.js";
+import volumeTools from "./volumes/index.js";
 
-/** Every tool family by the name --tools and --deny-tools know it by. */
-export const toolFamilies: Record<string, AnyTool[]> = {
-  containers: containerTools,
-  pods: podTools,
-  images: imageTools,
-  compose: composeTools,
-  kube: kubeTools,
-  volumes: volumeTools,
-  networks: networkTools,
-  system: systemTools,
-};
+export const allTools: AnyTool[] = [
+  ...containerTools,
+  ...podTools,
+  ...imageTools,
+  ...composeTools,
+  ...kubeTools,
+  ...volumeTools,
+  ...networkTools,
+  ...systemTools,
+];
 
-export const allTools: AnyTool[] = Object.values(toolFamilies).flat();
+/** Every tool family by the name --tools and --deny-tools know it by, from what each tool declares. */
+export const toolFamilies = Object.fromEntries(
+  TOOL_FAMILIES.map((family) => [family, allTools.filter((tool) => tool.family === family)]),
+) as Record<ToolFamily, AnyTool[]>;

@@ -2,6 +2,7 @@ import type * as z from "zod";
 import type { Access } from "../access.js";
 import type { AuditedChanges } from "../audit.js";
 import type { PodmanClient } from "../podman/client.js";
+import type { OwnedKind } from "../policy/ownership.js";
 import type { ContainerPolicy } from "../policy/policy.js";
 
 /** One entry of a host directory tree, as HostFiles.walk yields it. */
@@ -53,8 +54,33 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
+/** The families --tools and --deny-tools know; each is one folder of src/core/tools. */
+export const TOOL_FAMILIES = [
+  "containers",
+  "pods",
+  "images",
+  "compose",
+  "kube",
+  "volumes",
+  "networks",
+  "system",
+] as const;
+export type ToolFamily = (typeof TOOL_FAMILIES)[number];
+
+/**
+ * The existing object a call acts on, named by one of its arguments. Before
+ * the handler of a tool that changes things runs, the server checks that this
+ * caller may change that object (policy/ownership.ts). Reading stays open to
+ * every object, as podman_logs and podman_inspect always were.
+ */
+export interface OwnedObject<Input extends z.ZodObject> {
+  kind: OwnedKind;
+  arg: keyof z.output<Input> & string;
+}
+
 export interface Tool<Input extends z.ZodObject, Output extends z.ZodObject> {
   name: string;
+  family: ToolFamily;
   title: string;
   /** Written for the model: what it does, when to prefer it, what comes back. */
   description: string;
@@ -67,6 +93,8 @@ export interface Tool<Input extends z.ZodObject, Output extends z.ZodObject> {
    * remove or publish what other workloads may rely on.
    */
   scope?: "admin";
+  /** The existing object the call acts on; see OwnedObject. */
+  owns?: OwnedObject<Input>;
   handle(ctx: ToolContext, args: z.output<Input>): Promise<z.input<Output>>;
   /** The compact text twin of the structured result. */
   render(result: z.output<Output>): string;

@@ -1,5 +1,4 @@
 import * as z from "zod";
-import { checkOwnership } from "../../policy/ownership.js";
 import { PodmanTimeout } from "../../errors.js";
 import { ByteCapture } from "../../podman/bounded-text.js";
 import { createExec, inspectExec, startExec } from "../../podman/containers.js";
@@ -16,6 +15,7 @@ const capturedOutput = z.object({
 
 export const podmanExec = defineTool({
   name: "podman_exec",
+  family: "containers",
   title: "Run a command in a container",
   description:
     "Run a command inside a running container and answer its exit code, stdout and stderr " +
@@ -52,8 +52,8 @@ export const podmanExec = defineTool({
     idempotentHint: false,
     openWorldHint: true,
   },
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, args) {
-    await checkOwnership(ctx, "container", args.name);
     const execId = await createExec(
       ctx.podman,
       args.name,

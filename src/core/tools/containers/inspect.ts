@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { READ_ONLY } from "../annotations.js";
 import { inspectContainer } from "../../podman/containers.js";
 import { maskUnlessShown } from "../../policy/secrets.js";
 import { projectFields } from "../projection.js";
@@ -37,6 +38,7 @@ export function renderInspect({ inspect, missing }: z.output<typeof inspectOutpu
 
 export const podmanInspect = defineTool({
   name: "podman_inspect",
+  family: "containers",
   title: "Inspect a container",
   description:
     "Podman's full inspect document of one container, or only the `fields` you name as dotted " +
@@ -52,12 +54,8 @@ export const podmanInspect = defineTool({
       .describe('Dotted paths to return instead of the whole document, e.g. "State.ExitCode"'),
   }),
   output: inspectOutput,
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, fields }) {
     const document = await inspectContainer(ctx.podman, name, ctx.signal);
     return inspectAnswer(maskUnlessShown(ctx, document), fields);

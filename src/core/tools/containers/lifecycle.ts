@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { PodmanRejected } from "../../errors.js";
 import {
   inspectContainer,
@@ -7,7 +8,6 @@ import {
   startContainer,
   stopContainer,
 } from "../../podman/containers.js";
-import { checkOwnership } from "../../policy/ownership.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { shortId } from "./summary.js";
 
@@ -47,24 +47,18 @@ async function describeState(ctx: ToolContext, nameOrId: string, changed: boolea
   return { id: shortId(inspected.Id), name, state, changed, message };
 }
 
-const lifecycleAnnotations = (destructive: boolean, idempotent: boolean) => ({
-  readOnlyHint: false,
-  destructiveHint: destructive,
-  idempotentHint: idempotent,
-  openWorldHint: false,
-});
-
 export const podmanStart = defineTool({
   name: "podman_start",
+  family: "containers",
   title: "Start a container",
   description:
     "Start a created or stopped container. Starting a running container is not an error. " +
     "Answers the resulting state; a container that exits at once is reported with its exit code.",
   input: z.object({ name: containerName }),
   output: stateResult,
-  annotations: lifecycleAnnotations(false, true),
+  annotations: IDEMPOTENT,
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name }) {
-    await checkOwnership(ctx, "container", name);
     const change = await startContainer(ctx.podman, name, ctx.signal);
     return describeState(ctx, name, change === "changed", "started");
   },
@@ -73,15 +67,16 @@ export const podmanStart = defineTool({
 
 export const podmanStop = defineTool({
   name: "podman_stop",
+  family: "containers",
   title: "Stop a container",
   description:
     "Stop a running container (SIGTERM, then SIGKILL after `timeout` seconds). " +
     "Stopping a stopped container is not an error: the answer says it was already stopped.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
-  annotations: lifecycleAnnotations(true, true),
+  annotations: DESTRUCTIVE,
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, timeout }) {
-    await checkOwnership(ctx, "container", name);
     const change = await stopContainer(ctx.podman, name, timeout, ctx.signal);
     return describeState(ctx, name, change === "changed", "stopped");
   },
@@ -90,14 +85,15 @@ export const podmanStop = defineTool({
 
 export const podmanRestart = defineTool({
   name: "podman_restart",
+  family: "containers",
   title: "Restart a container",
   description:
     "Stop (gracefully, within `timeout` seconds) and start a container again; starts it if it was stopped.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
-  annotations: lifecycleAnnotations(true, false),
+  annotations: { ...DESTRUCTIVE, idempotentHint: false },
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, timeout }) {
-    await checkOwnership(ctx, "container", name);
     await restartContainer(ctx.podman, name, timeout, ctx.signal);
     return describeState(ctx, name, true, "restarted");
   },
@@ -106,6 +102,7 @@ export const podmanRestart = defineTool({
 
 export const podmanRm = defineTool({
   name: "podman_rm",
+  family: "containers",
   title: "Remove a container",
   description:
     "Remove a container. A running container needs force=true (it is stopped first, killed " +
@@ -118,9 +115,9 @@ export const podmanRm = defineTool({
     timeout: stopTimeout,
   }),
   output: z.object({ removed: z.array(z.string()).describe("Short ids of removed containers") }),
-  annotations: lifecycleAnnotations(true, true),
+  annotations: DESTRUCTIVE,
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, force, volumes, timeout }) {
-    await checkOwnership(ctx, "container", name);
     const reports = await removeContainer(
       ctx.podman,
       name,

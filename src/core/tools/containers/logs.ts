@@ -1,10 +1,12 @@
 import * as z from "zod";
+import { READ_ONLY } from "../annotations.js";
 import { defineTool } from "../tool.js";
 import { containerName } from "./lifecycle.js";
 import { boundedLogs, logArguments, logResult, renderLogs } from "./log-tail.js";
 
 export const podmanLogs = defineTool({
   name: "podman_logs",
+  family: "containers",
   title: "Read a container's logs",
   description:
     "The last lines of a container's logs, bounded: `tail` lines (default 100) within `max_bytes` " +
@@ -24,12 +26,8 @@ export const podmanLogs = defineTool({
     max_bytes: logArguments.maxBytes("The most bytes of log text to return"),
   }),
   output: logResult.extend({ container: z.string() }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, args) {
     const logs = await boundedLogs(ctx, args.name, {
       tail: args.tail,

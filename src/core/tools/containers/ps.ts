@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { READ_ONLY } from "../annotations.js";
 import { listContainers } from "../../podman/containers.js";
 import { defineTool } from "../tool.js";
 import { formatPort, shortId, statusText } from "./summary.js";
@@ -16,6 +17,7 @@ const containerSummary = z.object({
 
 export const podmanPs = defineTool({
   name: "podman_ps",
+  family: "containers",
   title: "List containers",
   description:
     "List containers as a compact table: short id, name, image, state, status, published ports, pod. " +
@@ -49,12 +51,7 @@ export const podmanPs = defineTool({
     containers: z.array(containerSummary),
     count: z.number().int(),
   }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handle(ctx, args) {
     const all = args.all || args.filters?.status !== undefined;
     const listed = await listContainers(

@@ -21,6 +21,7 @@ const PULL_TIMEOUT_MS = 10 * 60 * 1000;
 
 export const podmanRun = defineTool({
   name: "podman_run",
+  family: "containers",
   title: "Run a container",
   description:
     "Create and start a container from an image (pulled first when missing), like `podman run -d`. " +

@@ -51,6 +51,7 @@ const buildArguments = z.object({
 
 export const podmanBuild = defineTool({
   name: "podman_build",
+  family: "images",
   title: "Build an image",
   description:
     "Build an image from a Containerfile, either from a directory on the host (context_dir) or " +

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { READ_ONLY } from "../annotations.js";
 import { listImages } from "../../podman/images.js";
 import { shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
@@ -15,6 +16,7 @@ const imageSummary = z.object({
 
 export const podmanImages = defineTool({
   name: "podman_images",
+  family: "images",
   title: "List images",
   description:
     "List local images as a compact table: short id, tags, size, creation time. Use filters " +
@@ -36,12 +38,7 @@ export const podmanImages = defineTool({
       .optional(),
   }),
   output: z.object({ images: z.array(imageSummary), count: z.number().int() }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handle(ctx, args) {
     const listed = await listImages(ctx.podman, args, ctx.signal);
     const images = listed.map((image) => ({

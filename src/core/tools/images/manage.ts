@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { imageOrigin, pruneImages, removeImage, tagImage } from "../../podman/images.js";
 import { MANAGED_LABEL } from "../../policy/policy.js";
 import { checkTagOrigin, tagTarget } from "../../policy/registry.js";
@@ -8,6 +9,7 @@ import { humanSize } from "./size.js";
 
 export const podmanTag = defineTool({
   name: "podman_tag",
+  family: "images",
   title: "Tag an image",
   description:
     'Give a local image another name, e.g. "registry.example.com/team/app:1.2" before podman_push. ' +
@@ -20,12 +22,7 @@ export const podmanTag = defineTool({
     target: z.string().min(1).describe('New name, "repository[:tag]"'),
   }),
   output: z.object({ source: z.string(), target: z.string(), id: z.string() }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: IDEMPOTENT,
   async handle(ctx, { source, target }) {
     const sent = tagTarget(target);
     const origin = await imageOrigin(ctx.podman, source, ctx.signal);
@@ -42,6 +39,7 @@ export const podmanTag = defineTool({
 
 export const podmanRmi = defineTool({
   name: "podman_rmi",
+  family: "images",
   title: "Remove an image",
   description:
     "Remove a local image name. An image with several names only loses that name; the image " +
@@ -55,12 +53,7 @@ export const podmanRmi = defineTool({
     untagged: z.array(z.string()).describe("Names removed"),
     deleted: z.array(z.string()).describe("Short ids of images deleted"),
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   scope: "admin",
   async handle(ctx, { reference, force }) {
     const removed = await removeImage(ctx.podman, reference, force, ctx.signal);
@@ -76,6 +69,7 @@ export const podmanRmi = defineTool({
 
 export const podmanImagePrune = defineTool({
   name: "podman_image_prune",
+  family: "images",
   title: "Prune images",
   description:
     "Remove dangling (untagged) images, or with dangling_only=false every image no container " +
@@ -101,12 +95,7 @@ export const podmanImagePrune = defineTool({
     freed: z.string().describe("freed_bytes in human units"),
     errors: z.array(z.string()).optional().describe("Images Podman could not remove, and why"),
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   scope: "admin",
   async handle(ctx, args) {
     const report = await pruneImages(

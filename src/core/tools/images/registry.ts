@@ -22,6 +22,7 @@ const tlsVerify = z
 
 export const podmanPull = defineTool({
   name: "podman_pull",
+  family: "images",
   title: "Pull an image",
   description:
     "Pull an image from a registry (always asks the registry, like `podman pull`) and answer its " +
@@ -69,6 +70,7 @@ export const podmanPull = defineTool({
 
 export const podmanPush = defineTool({
   name: "podman_push",
+  family: "images",
   title: "Push an image",
   description:
     "Push a local image to a registry, to `destination` (a full reference such as " +

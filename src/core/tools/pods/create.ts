@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { MUTATING } from "../annotations.js";
 import { NotFound, PodmanRejected } from "../../errors.js";
 import { buildPodSpec, createPod, inspectPod, removeHalfMadePod } from "../../podman/pods.js";
 import { checkJoinedNetworks, networksOf } from "../../policy/joined.js";
@@ -7,10 +8,10 @@ import { checkContainerSpec } from "../../policy/spec.js";
 import { portsArgument } from "../containers/run-spec-builder.js";
 import { publishedPorts, shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
-import { podAnnotations } from "./lifecycle.js";
 
 export const podmanPodCreate = defineTool({
   name: "podman_pod_create",
+  family: "pods",
   title: "Create a pod",
   description:
     "Create a pod: a group of containers sharing network (one IP, localhost between them), IPC " +
@@ -40,7 +41,7 @@ export const podmanPodCreate = defineTool({
     state: z.string(),
     ports: z.array(z.string()).describe('Published ports as "HOST_IP:HOST_PORT->CONTAINER/PROTO"'),
   }),
-  annotations: podAnnotations(false, false, false),
+  annotations: MUTATING,
   async handle(ctx, args) {
     const spec = buildPodSpec(args);
     checkContainerSpec(ctx.policy, spec);

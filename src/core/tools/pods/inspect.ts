@@ -1,12 +1,14 @@
 import * as z from "zod";
+import { READ_ONLY } from "../annotations.js";
 import { inspectPod } from "../../podman/pods.js";
 import { maskUnlessShown } from "../../policy/secrets.js";
 import { inspectAnswer, inspectOutput, renderInspect } from "../containers/inspect.js";
 import { defineTool } from "../tool.js";
-import { podAnnotations, podName } from "./lifecycle.js";
+import { podName } from "./lifecycle.js";
 
 export const podmanPodInspect = defineTool({
   name: "podman_pod_inspect",
+  family: "pods",
   title: "Inspect a pod",
   description:
     "Podman's inspect document of one pod, or only the `fields` you name as dotted paths " +
@@ -20,7 +22,8 @@ export const podmanPodInspect = defineTool({
       .describe('Dotted paths to return instead of the whole document, e.g. "State"'),
   }),
   output: inspectOutput,
-  annotations: podAnnotations(true, false, true),
+  annotations: READ_ONLY,
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, fields }) {
     const document = await inspectPod(ctx.podman, name, ctx.signal);
     return inspectAnswer(maskUnlessShown(ctx, document), fields);

@@ -1,18 +1,10 @@
 import * as z from "zod";
+import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { type PodInspect, inspectPod, removePod, startPod, stopPod } from "../../podman/pods.js";
-import { checkOwnership } from "../../policy/ownership.js";
 import { shortId } from "../containers/summary.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
 export const podName = z.string().min(1).describe("Pod name or id (a unique id prefix works too)");
-
-/** Every pod tool stays on the local Podman. */
-export const podAnnotations = (readOnly: boolean, destructive: boolean, idempotent: boolean) => ({
-  readOnlyHint: readOnly,
-  destructiveHint: destructive,
-  idempotentHint: idempotent,
-  openWorldHint: false,
-});
 
 /** The pod's own containers, without the infra container that only holds its namespaces. */
 export function memberContainers(pod: PodInspect) {
@@ -65,15 +57,16 @@ async function describePod(ctx: ToolContext, nameOrId: string, changed: boolean,
 
 export const podmanPodStart = defineTool({
   name: "podman_pod_start",
+  family: "pods",
   title: "Start a pod",
   description:
     "Start all containers of a pod. Starting a running pod is not an error. Answers the pod's " +
     "state and each container's; a container that could not start makes it fail with Podman's reason.",
   input: z.object({ name: podName }),
   output: podState,
-  annotations: podAnnotations(false, false, true),
+  annotations: IDEMPOTENT,
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name }) {
-    await checkOwnership(ctx, "pod", name);
     const change = await startPod(ctx.podman, name, ctx.signal);
     return describePod(ctx, name, change === "changed", "started");
   },
@@ -82,6 +75,7 @@ export const podmanPodStart = defineTool({
 
 export const podmanPodStop = defineTool({
   name: "podman_pod_stop",
+  family: "pods",
   title: "Stop a pod",
   description:
     "Stop all containers of a pod (SIGTERM, then SIGKILL after `timeout` seconds). Stopping a " +
@@ -89,9 +83,9 @@ export const podmanPodStop = defineTool({
   // libpod's pod stop reads t=0 as "not given".
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
-  annotations: podAnnotations(false, true, true),
+  annotations: DESTRUCTIVE,
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, timeout }) {
-    await checkOwnership(ctx, "pod", name);
     const change = await stopPod(ctx.podman, name, timeout, ctx.signal);
     return describePod(ctx, name, change === "changed", "stopped");
   },
@@ -100,6 +94,7 @@ export const podmanPodStop = defineTool({
 
 export const podmanPodRestart = defineTool({
   name: "podman_pod_restart",
+  family: "pods",
   title: "Restart a pod",
   description:
     "Stop all containers of a pod (gracefully, within `timeout` seconds) and start them again; " +
@@ -107,9 +102,9 @@ export const podmanPodRestart = defineTool({
   // libpod's pod stop reads t=0 as "not given".
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
-  annotations: podAnnotations(false, true, false),
+  annotations: { ...DESTRUCTIVE, idempotentHint: false },
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, timeout }) {
-    await checkOwnership(ctx, "pod", name);
     // libpod's own restart takes no stop timeout, so a container ignoring SIGTERM costs 10 s.
     await stopPod(ctx.podman, name, timeout, ctx.signal);
     await startPod(ctx.podman, name, ctx.signal);
@@ -120,6 +115,7 @@ export const podmanPodRestart = defineTool({
 
 export const podmanPodRm = defineTool({
   name: "podman_pod_rm",
+  family: "pods",
   title: "Remove a pod",
   description:
     "Remove a pod and all its containers. A pod with running containers needs force=true " +
@@ -134,9 +130,9 @@ export const podmanPodRm = defineTool({
     name: z.string(),
     removed_containers: z.array(z.string()).describe("Names of the containers removed with it"),
   }),
-  annotations: podAnnotations(false, true, true),
+  annotations: DESTRUCTIVE,
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, { name, force, timeout }) {
-    await checkOwnership(ctx, "pod", name);
     const pod = await inspectPod(ctx.podman, name, ctx.signal);
     await removePod(ctx.podman, name, { force, timeoutSeconds: timeout }, ctx.signal);
     return {

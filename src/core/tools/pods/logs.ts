@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { READ_ONLY } from "../annotations.js";
 import { GrepPattern } from "../../grep.js";
 import { readPodLogs } from "../../podman/pod-logs.js";
 import { inspectPod } from "../../podman/pods.js";
@@ -9,10 +10,11 @@ import {
   renderLogs,
 } from "../containers/log-tail.js";
 import { defineTool } from "../tool.js";
-import { memberContainers, podAnnotations, podName } from "./lifecycle.js";
+import { memberContainers, podName } from "./lifecycle.js";
 
 export const podmanPodLogs = defineTool({
   name: "podman_pod_logs",
+  family: "pods",
   title: "Read the logs of a pod",
   description:
     "The recent logs of every container in a pod (the infra container skipped), merged in time " +
@@ -39,7 +41,8 @@ export const podmanPodLogs = defineTool({
     pod: z.string(),
     containers: z.array(z.string()).describe("The containers whose logs were read"),
   }),
-  annotations: podAnnotations(true, false, true),
+  annotations: READ_ONLY,
+  owns: { kind: "pod", arg: "name" },
   async handle(ctx, args) {
     const grep = args.grep === undefined ? undefined : await GrepPattern.compile(args.grep);
     const pod = await inspectPod(ctx.podman, args.name, ctx.signal);

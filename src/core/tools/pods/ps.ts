@@ -1,8 +1,8 @@
 import * as z from "zod";
+import { READ_ONLY } from "../annotations.js";
 import { listContainersById, listPods } from "../../podman/pods.js";
 import { formatPort, shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
-import { podAnnotations } from "./lifecycle.js";
 
 const podSummary = z.object({
   id: z.string().describe("Short (12 character) pod id"),
@@ -19,6 +19,7 @@ const podSummary = z.object({
 
 export const podmanPodPs = defineTool({
   name: "podman_pod_ps",
+  family: "pods",
   title: "List pods",
   description:
     "List pods as a compact table: short id, name, status, number of containers (the infra " +
@@ -40,7 +41,7 @@ export const podmanPodPs = defineTool({
       .optional(),
   }),
   output: z.object({ pods: z.array(podSummary), count: z.number().int() }),
-  annotations: podAnnotations(true, false, true),
+  annotations: READ_ONLY,
   async handle(ctx, args) {
     const listed = (await listPods(ctx.podman, args.filters, ctx.signal)) ?? [];
     const infraIds = listed.map((pod) => pod.InfraId).filter((id): id is string => !!id);

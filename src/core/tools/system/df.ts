@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { distinctImages, getSystemDf, shortenId, summarizeDiskUsage } from "../../podman/system.js";
 import { defineTool } from "../tool.js";
-import { readOnly } from "./annotations.js";
+import { READ_ONLY } from "../annotations.js";
 import { formatBytes } from "./bytes.js";
 
 const usage = z.object({
@@ -16,6 +16,7 @@ const usage = z.object({
 
 export const podmanSystemDf = defineTool({
   name: "podman_system_df",
+  family: "system",
   title: "Disk usage",
   description:
     "Disk used by images, containers (their writable layers) and volumes: count, active, size " +
@@ -52,7 +53,7 @@ export const podmanSystemDf = defineTool({
       .optional()
       .describe("Only with top > 0"),
   }),
-  annotations: readOnly,
+  annotations: READ_ONLY,
   async handle(ctx, { top }) {
     const report = await getSystemDf(ctx.podman, ctx.signal);
     const summary = summarizeDiskUsage(report);

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { chronological, readEventHistory, summarizeEvent } from "../../podman/events.js";
 import { maskUnlessShown } from "../../policy/secrets.js";
 import { defineTool } from "../tool.js";
-import { readOnly } from "./annotations.js";
+import { READ_ONLY } from "../annotations.js";
 
 const DEFAULT_EVENTS_SINCE = "10m";
 
@@ -14,6 +14,7 @@ const oneOrMany = (what: string) =>
 
 export const podmanEvents = defineTool({
   name: "podman_events",
+  family: "system",
   title: "Recent Podman events",
   description:
     `Podman's recent events (default: the last ${DEFAULT_EVENTS_SINCE}), oldest first, at most ` +
@@ -86,7 +87,7 @@ export const podmanEvents = defineTool({
         "false when reading stopped early (time or size budget): newer events may be missing",
       ),
   }),
-  annotations: readOnly,
+  annotations: READ_ONLY,
   async handle(ctx, args) {
     const history = await readEventHistory(
       ctx.podman,

@@ -1,8 +1,8 @@
 import * as z from "zod";
+import { MUTATING } from "../annotations.js";
 import { Conflict, PodmanRejected } from "../../errors.js";
 import { inspectContainer } from "../../podman/containers.js";
 import { runHealthcheck, shortenId, type HealthState } from "../../podman/system.js";
-import { checkOwnership } from "../../policy/ownership.js";
 import { maskUnlessShown, secretValuesIn } from "../../policy/secrets.js";
 import { containerName } from "../containers/lifecycle.js";
 import { defineTool, type ToolContext } from "../tool.js";
@@ -12,6 +12,7 @@ const MAX_CHECK_OUTPUT_CHARS = 500;
 
 export const podmanHealthcheckRun = defineTool({
   name: "podman_healthcheck_run",
+  family: "system",
   title: "Run a container's health check",
   description:
     "Run the health check of a running container now and answer: this run's result, the " +
@@ -43,14 +44,9 @@ export const podmanHealthcheckRun = defineTool({
       }),
     ),
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: false,
-    idempotentHint: false,
-    openWorldHint: false,
-  },
+  annotations: MUTATING,
+  owns: { kind: "container", arg: "name" },
   async handle(ctx, { name, log_entries }) {
-    await checkOwnership(ctx, "container", name);
     const before = await inspectContainer(ctx.podman, name, ctx.signal);
     const config = before.Config as { Healthcheck?: { Test?: string[]; Timeout?: number } };
     const test = config.Healthcheck?.Test ?? [];

@@ -1,11 +1,12 @@
 import * as z from "zod";
 import { getInfo, runtimeVersion } from "../../podman/system.js";
 import { defineTool } from "../tool.js";
-import { readOnly } from "./annotations.js";
+import { READ_ONLY } from "../annotations.js";
 import { formatBytes } from "./bytes.js";
 
 export const podmanInfo = defineTool({
   name: "podman_info",
+  family: "system",
   title: "Podman and host information",
   description:
     "A compact summary of the Podman service: Podman and API version, host (OS, arch, kernel, " +
@@ -43,7 +44,7 @@ export const podmanInfo = defineTool({
       }),
     }),
   }),
-  annotations: readOnly,
+  annotations: READ_ONLY,
   async handle(ctx) {
     const { host, store, version } = await getInfo(ctx.podman, ctx.signal);
     const distribution = [host.distribution?.distribution, host.distribution?.version]

@@ -4,7 +4,7 @@ import { inspectContainer } from "../../podman/containers.js";
 import { cpuPercentBetween, readStats, shortenId, type RawStats } from "../../podman/system.js";
 import { containerName } from "../containers/lifecycle.js";
 import { defineTool, type ToolContext } from "../tool.js";
-import { readOnly } from "./annotations.js";
+import { READ_ONLY } from "../annotations.js";
 import { formatBytes } from "./bytes.js";
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
@@ -25,6 +25,7 @@ const containerStats = z.object({
 
 export const podmanStats = defineTool({
   name: "podman_stats",
+  family: "system",
   title: "Container resource usage",
   description:
     "One reading of CPU, memory (usage, limit, percent), network and block I/O bytes and process " +
@@ -52,7 +53,7 @@ export const podmanStats = defineTool({
       .enum(["since_start", "sampled"])
       .describe("since_start: average since the container started; sampled: over sample_seconds"),
   }),
-  annotations: readOnly,
+  annotations: READ_ONLY,
   async handle(ctx, { names, sample_seconds }) {
     if (names?.length) await Promise.all(names.map((name) => requireRunning(ctx, name)));
     const first = await readAll(ctx, names);

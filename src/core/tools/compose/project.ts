@@ -1,11 +1,12 @@
 import * as z from "zod";
-import { composeDown } from "../compose/down.js";
-import { loadProject, loadProjectName } from "../compose/load.js";
-import { withStepProgress } from "../compose/progress.js";
-import { composePs } from "../compose/ps.js";
-import { composeUp } from "../compose/up.js";
-import { SUPPORTED_SERVICE_KEYS } from "../compose/service.js";
-import { defineTool, type AnyTool } from "./tool.js";
+import { DESTRUCTIVE, READ_ONLY } from "../annotations.js";
+import { composeDown } from "../../compose/down.js";
+import { loadProject, loadProjectName } from "../../compose/load.js";
+import { withStepProgress } from "../../compose/progress.js";
+import { composePs } from "../../compose/ps.js";
+import { composeUp } from "../../compose/up.js";
+import { SUPPORTED_SERVICE_KEYS } from "../../compose/service.js";
+import { defineTool } from "../tool.js";
 
 const source = {
   file: z
@@ -75,6 +76,7 @@ const upOutput = z.object({
 
 export const podmanComposeUp = defineTool({
   name: "podman_compose_up",
+  family: "compose",
   title: "Start a compose project",
   description:
     "Like `docker compose up -d`, natively over libpod: pulls or builds the images, creates the " +
@@ -157,6 +159,7 @@ export const podmanComposeUp = defineTool({
 
 export const podmanComposeDown = defineTool({
   name: "podman_compose_down",
+  family: "compose",
   title: "Remove a compose project",
   description:
     "Like `docker compose down`: stops and removes every container and network labelled with the " +
@@ -183,12 +186,7 @@ export const podmanComposeDown = defineTool({
     networks_removed: z.array(z.string()),
     volumes_removed: z.array(z.string()),
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   async handle(ctx, args) {
     const project = await loadProjectName(ctx.files, args);
     return composeDown(withStepProgress(ctx), project, {
@@ -216,6 +214,7 @@ export const podmanComposeDown = defineTool({
 
 export const podmanComposePs = defineTool({
   name: "podman_compose_ps",
+  family: "compose",
   title: "List a compose project's containers",
   description:
     "Like `docker compose ps -a`: the project's containers (found by label), one line each: " +
@@ -238,12 +237,7 @@ export const podmanComposePs = defineTool({
     ),
     count: z.number().int(),
   }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handle(ctx, args) {
     const project = await loadProjectName(ctx.files, args);
     const containers = await composePs(ctx, project);
@@ -260,6 +254,3 @@ export const podmanComposePs = defineTool({
       .join("\n");
   },
 });
-
-const tools: AnyTool[] = [podmanComposeUp, podmanComposeDown, podmanComposePs];
-export default tools;

@@ -1,26 +1,20 @@
 import * as z from "zod";
-import { checkOwnership, withManagedLabel } from "../policy/ownership.js";
-import { maskUnlessShown } from "../policy/secrets.js";
-import { BadArgument, Conflict } from "../errors.js";
+import { DESTRUCTIVE, MUTATING, READ_ONLY } from "../annotations.js";
+import { withManagedLabel } from "../../policy/ownership.js";
+import { maskUnlessShown } from "../../policy/secrets.js";
+import { BadArgument, Conflict } from "../../errors.js";
 import {
   type NetworkInfo,
   createNetwork,
   inspectNetwork,
   listNetworks,
   removeNetwork,
-} from "../podman/networks.js";
-import { shortId } from "./containers/summary.js";
-import { projectFields } from "./projection.js";
-import { defineTool } from "./tool.js";
+} from "../../podman/networks.js";
+import { shortId } from "../containers/summary.js";
+import { projectFields } from "../projection.js";
+import { defineTool } from "../tool.js";
 
 const networkName = z.string().min(1).describe("Network name or id");
-
-const readOnly = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false,
-};
 
 const networkSummary = z.object({
   name: z.string(),
@@ -44,6 +38,7 @@ function summarize(network: NetworkInfo): z.output<typeof networkSummary> {
 
 export const podmanNetworkLs = defineTool({
   name: "podman_network_ls",
+  family: "networks",
   title: "List networks",
   description:
     "List Podman networks as a compact table: name, short id, driver, subnets, whether DNS " +
@@ -62,7 +57,7 @@ export const podmanNetworkLs = defineTool({
       .optional(),
   }),
   output: z.object({ networks: z.array(networkSummary), count: z.number().int() }),
-  annotations: readOnly,
+  annotations: READ_ONLY,
   async handle(ctx, { filters }) {
     const networks = (await listNetworks(ctx.podman, filters, ctx.signal)).map(summarize);
     return { networks, count: networks.length };
@@ -81,6 +76,7 @@ export const podmanNetworkLs = defineTool({
 
 export const podmanNetworkCreate = defineTool({
   name: "podman_network_create",
+  family: "networks",
   title: "Create a network",
   description:
     "Create a Podman network; attach containers with podman_run network=<name>. Without a " +
@@ -114,12 +110,7 @@ export const podmanNetworkCreate = defineTool({
     dns_enabled: z.boolean(),
     internal: z.boolean(),
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: false,
-    idempotentHint: false,
-    openWorldHint: false,
-  },
+  annotations: MUTATING,
   async handle(ctx, args) {
     if (args.gateway && !args.subnet) {
       throw new BadArgument("gateway needs a subnet: give subnet too");
@@ -160,6 +151,7 @@ export const podmanNetworkCreate = defineTool({
 
 export const podmanNetworkRm = defineTool({
   name: "podman_network_rm",
+  family: "networks",
   title: "Remove a network",
   description:
     "Remove a network. A network with containers attached is refused unless force=true, which " +
@@ -182,15 +174,10 @@ export const podmanNetworkRm = defineTool({
       ),
   }),
   output: z.object({ removed: z.array(z.string()) }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   scope: "admin",
+  owns: { kind: "network", arg: "name" },
   async handle(ctx, { name, force, timeout }) {
-    await checkOwnership(ctx, "network", name);
     try {
       return {
         removed: await removeNetwork(
@@ -216,6 +203,7 @@ export const podmanNetworkRm = defineTool({
 
 export const podmanNetworkInspect = defineTool({
   name: "podman_network_inspect",
+  family: "networks",
   title: "Inspect a network",
   description:
     "Podman's inspect document of one network (subnets, gateway, bridge, DNS, options, labels), " +
@@ -235,7 +223,8 @@ export const podmanNetworkInspect = defineTool({
       .describe("The document, or a map from each requested path to its value"),
     missing: z.array(z.string()).optional().describe("Requested paths that do not exist"),
   }),
-  annotations: readOnly,
+  annotations: READ_ONLY,
+  owns: { kind: "network", arg: "name" },
   async handle(ctx, { name, fields }) {
     const document = maskUnlessShown(ctx, await inspectNetwork(ctx.podman, name, ctx.signal));
     const identity = { id: shortId(document.id), name: document.name };
@@ -248,5 +237,3 @@ export const podmanNetworkInspect = defineTool({
     return JSON.stringify(inspect) + note;
   },
 });
-
-export default [podmanNetworkLs, podmanNetworkCreate, podmanNetworkRm, podmanNetworkInspect];

@@ -1,22 +1,27 @@
 import * as z from "zod";
-import { volumeExists } from "../compose/libpod.js";
-import { BadArgument, Conflict, NotFound, PodmanRejected } from "../errors.js";
+import { DESTRUCTIVE, READ_ONLY } from "../annotations.js";
+import { volumeExists } from "../../compose/libpod.js";
+import { BadArgument, Conflict, NotFound, PodmanRejected } from "../../errors.js";
 import {
   type PlayKubeReport,
   generateKube,
   inspectPlayedPod,
   playKube,
   teardownKube,
-} from "../podman/kube.js";
-import { createVolume } from "../podman/volumes.js";
-import { checkCeilingsEnforced } from "../policy/ceilings-enforced.js";
-import { checkPlayNetwork } from "../policy/joined.js";
-import { type KubePlayPlan, planKubeDown, planKubePlay } from "../policy/kube.js";
-import { checkOwnershipIfExists, managedLabels, ownershipRequired } from "../policy/ownership.js";
-import { PolicyRefusal } from "../policy/refusal.js";
-import { maskYamlSecrets } from "../policy/secrets.js";
-import { shortId } from "./containers/summary.js";
-import { type ToolContext, defineTool } from "./tool.js";
+} from "../../podman/kube.js";
+import { createVolume } from "../../podman/volumes.js";
+import { checkCeilingsEnforced } from "../../policy/ceilings-enforced.js";
+import { checkPlayNetwork } from "../../policy/joined.js";
+import { type KubePlayPlan, planKubeDown, planKubePlay } from "../../policy/kube.js";
+import {
+  checkOwnershipIfExists,
+  managedLabels,
+  ownershipRequired,
+} from "../../policy/ownership.js";
+import { PolicyRefusal } from "../../policy/refusal.js";
+import { maskYamlSecrets } from "../../policy/secrets.js";
+import { shortId } from "../containers/summary.js";
+import { type ToolContext, defineTool } from "../tool.js";
 
 const yamlSource = {
   content: z.string().min(1).optional().describe("The Kubernetes YAML itself"),
@@ -70,6 +75,7 @@ async function createConfigMapVolumes(ctx: ToolContext, plan: KubePlayPlan) {
 
 export const podmanKubeGenerate = defineTool({
   name: "podman_kube_generate",
+  family: "kube",
   title: "Generate Kubernetes YAML",
   description:
     "Generate Kubernetes YAML (a Pod per pod or container, plus a Service with service=true) " +
@@ -81,12 +87,7 @@ export const podmanKubeGenerate = defineTool({
     service: z.boolean().default(false).describe("Also generate a Service for published ports"),
   }),
   output: z.object({ yaml: z.string() }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handle(ctx, { names, service }) {
     const yaml = await generateKube(ctx.podman, names, service, ctx.signal);
     return { yaml: ctx.showSecrets ? yaml : maskYamlSecrets(yaml) };
@@ -125,6 +126,7 @@ async function describePlayed(ctx: ToolContext, report: PlayKubeReport) {
 
 export const podmanKubePlay = defineTool({
   name: "podman_kube_play",
+  family: "kube",
   title: "Play Kubernetes YAML",
   description:
     "Create (and by default start) the pods, containers and volumes described by Kubernetes " +
@@ -231,6 +233,7 @@ function explainPlayFailure(error: unknown): unknown {
 
 export const podmanKubeDown = defineTool({
   name: "podman_kube_down",
+  family: "kube",
   title: "Tear down Kubernetes YAML",
   description:
     "Stop and remove the pods (with their containers) described by Kubernetes YAML, like " +
@@ -240,12 +243,7 @@ export const podmanKubeDown = defineTool({
   output: z.object({
     removed_pods: z.array(z.string()).describe("Short ids of the removed pods"),
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   async handle(ctx, args) {
     const plan = planKubeDown(await readKubeYaml(ctx, args));
     // Volumes, claims and ConfigMaps are kept: without pods there is nothing to remove.
@@ -258,5 +256,3 @@ export const podmanKubeDown = defineTool({
   render: ({ removed_pods }) =>
     removed_pods.length ? `Removed pod(s) ${removed_pods.join(", ")}.` : "No pods to remove.",
 });
-
-export default [podmanKubeGenerate, podmanKubePlay, podmanKubeDown];

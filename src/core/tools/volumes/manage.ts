@@ -1,18 +1,19 @@
 import * as z from "zod";
-import { checkOwnership, ownershipRequired, withManagedLabel } from "../policy/ownership.js";
-import { MANAGED_LABEL } from "../policy/policy.js";
-import { maskUnlessShown } from "../policy/secrets.js";
-import { checkVolumeOptions } from "../policy/spec.js";
-import { Conflict } from "../errors.js";
+import { DESTRUCTIVE, MUTATING, READ_ONLY } from "../annotations.js";
+import { ownershipRequired, withManagedLabel } from "../../policy/ownership.js";
+import { MANAGED_LABEL } from "../../policy/policy.js";
+import { maskUnlessShown } from "../../policy/secrets.js";
+import { checkVolumeOptions } from "../../policy/spec.js";
+import { Conflict } from "../../errors.js";
 import {
   type VolumeInfo,
   createVolume,
   listVolumes,
   pruneVolumes,
   removeVolume,
-} from "../podman/volumes.js";
-import { describeReportError } from "../podman/removal.js";
-import { defineTool } from "./tool.js";
+} from "../../podman/volumes.js";
+import { describeReportError } from "../../podman/removal.js";
+import { defineTool } from "../tool.js";
 
 const labelFilter = z
   .array(z.string())
@@ -47,6 +48,7 @@ const renderLabels = (labels: Record<string, string> | undefined) =>
 
 export const podmanVolumeLs = defineTool({
   name: "podman_volume_ls",
+  family: "volumes",
   title: "List volumes",
   description:
     "List named volumes as a compact table: name, driver, host mountpoint, labels, creation time. " +
@@ -64,12 +66,7 @@ export const podmanVolumeLs = defineTool({
       .optional(),
   }),
   output: z.object({ volumes: z.array(volumeSummary), count: z.number().int() }),
-  annotations: {
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: READ_ONLY,
   async handle(ctx, { filters }) {
     const volumes = maskUnlessShown(
       ctx,
@@ -87,6 +84,7 @@ export const podmanVolumeLs = defineTool({
 
 export const podmanVolumeCreate = defineTool({
   name: "podman_volume_create",
+  family: "volumes",
   title: "Create a volume",
   description:
     'Create a named volume, to mount with podman_run volumes: ["NAME:/path"]. Without a name ' +
@@ -101,12 +99,7 @@ export const podmanVolumeCreate = defineTool({
       .describe('Driver options, e.g. {"type": "tmpfs", "device": "tmpfs"} for the local driver'),
   }),
   output: volumeSummary,
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: false,
-    idempotentHint: false,
-    openWorldHint: false,
-  },
+  annotations: MUTATING,
   async handle(ctx, args) {
     checkVolumeOptions(ctx.policy, args.options);
     const volume = await createVolume(
@@ -126,6 +119,7 @@ export const podmanVolumeCreate = defineTool({
 
 export const podmanVolumeRm = defineTool({
   name: "podman_volume_rm",
+  family: "volumes",
   title: "Remove a volume",
   description:
     "Remove a volume and the data in it. A volume some container uses is refused unless " +
@@ -145,15 +139,10 @@ export const podmanVolumeRm = defineTool({
       .describe("With force: seconds each container gets to stop before it is killed"),
   }),
   output: z.object({ removed: z.string() }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   scope: "admin",
+  owns: { kind: "volume", arg: "name" },
   async handle(ctx, { name, force, timeout }) {
-    await checkOwnership(ctx, "volume", name);
     try {
       await removeVolume(ctx.podman, name, { force, timeoutSeconds: timeout }, ctx.signal);
     } catch (error) {
@@ -172,6 +161,7 @@ export const podmanVolumeRm = defineTool({
 
 export const podmanVolumePrune = defineTool({
   name: "podman_volume_prune",
+  family: "volumes",
   title: "Remove unused volumes",
   description:
     "Remove every volume that no container uses, and its data; filters.label limits it to " +
@@ -192,12 +182,7 @@ export const podmanVolumePrune = defineTool({
       .optional()
       .describe("Volumes that could not be removed"),
   }),
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: false,
-  },
+  annotations: DESTRUCTIVE,
   scope: "admin",
   async handle(ctx, { filters }) {
     // With --managed-only even an admin prunes only what the server created.
@@ -226,5 +211,3 @@ export const podmanVolumePrune = defineTool({
     return lines.join("\n");
   },
 });
-
-export default [podmanVolumeLs, podmanVolumeCreate, podmanVolumeRm, podmanVolumePrune];
