@@ -5,7 +5,7 @@ import {
   humanDuration,
   shortId,
   statusText,
-} from "../../src/core/tools/containers/summary.js";
+} from "../../src/core/podman/container-summary.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

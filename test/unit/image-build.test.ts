@@ -8,7 +8,7 @@ import { PolicyRefusal } from "../../src/core/policy/refusal.js";
 import {
   CHECKED_CONTAINERFILE,
   checkedBuildContext,
-} from "../../src/core/tools/images/checked-context.js";
+} from "../../src/core/policy/checked-build-context.js";
 import { humanSize } from "../../src/core/tools/images/size.js";
 import type { HostEntry, HostFiles } from "../../src/core/tools/tool.js";
 

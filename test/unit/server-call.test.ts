@@ -10,7 +10,7 @@ import {
   PodmanUnreachable,
 } from "../../src/core/errors.js";
 import { PodmanClient } from "../../src/core/podman/client.js";
-import { callTool } from "../../src/core/server.js";
+import { callTool } from "../../src/core/mcp/server.js";
 import { defineTool, type HostFiles, type ToolContext } from "../../src/core/tools/tool.js";
 import { DENY_ALL } from "./deny-all-policy.js";
 

@@ -3,7 +3,7 @@ import { buildImage } from "../podman/build.js";
 import { managedLabels } from "../policy/ownership.js";
 import { pullImage } from "../podman/images.js";
 import { checkImageRegistry } from "../policy/registry.js";
-import { type BuildSource, checkedBuildContext } from "../tools/images/checked-context.js";
+import { type BuildSource, checkedBuildContext } from "../policy/checked-build-context.js";
 import type { ToolContext } from "../tools/tool.js";
 import { type LocalImage, localImage } from "./libpod.js";
 import type { ComposeProject, ServiceConfig } from "./model.js";

@@ -7,7 +7,7 @@ import {
   PodmanTimeout,
   PodmanUnreachable,
 } from "../errors.js";
-import { tracePodmanRequest } from "../telemetry.js";
+import { tracePodmanRequest } from "../observability/telemetry.js";
 
 /** What the client reads of an answer: a fetch Response has it, and so may a lighter object. */
 export interface PodmanResponse {

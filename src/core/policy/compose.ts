@@ -1,7 +1,7 @@
 import type { ComposeProject, ServiceConfig } from "../compose/model.js";
 import { composeBuildSource } from "../compose/images.js";
 import { serviceSpec } from "../compose/spec.js";
-import { checkedBuildContext } from "../tools/images/checked-context.js";
+import { checkedBuildContext } from "./checked-build-context.js";
 import type { HostFiles } from "../tools/tool.js";
 import type { ContainerPolicy } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";

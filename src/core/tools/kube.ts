@@ -14,7 +14,7 @@ import { type KubePlayPlan, planKubeDown, planKubePlay } from "../policy/kube.js
 import { checkOwnershipIfExists, managedLabels, ownershipRequired } from "../policy/ownership.js";
 import { PolicyRefusal } from "../policy/refusal.js";
 import { maskYamlSecrets } from "../policy/secrets.js";
-import { shortId } from "./containers/summary.js";
+import { shortId } from "../podman/container-summary.js";
 import { type ToolContext, defineTool } from "./tool.js";
 
 const yamlSource = {

@@ -9,7 +9,7 @@ import {
   listNetworks,
   removeNetwork,
 } from "../podman/networks.js";
-import { shortId } from "./containers/summary.js";
+import { shortId } from "../podman/container-summary.js";
 import { projectFields } from "./projection.js";
 import { defineTool } from "./tool.js";
 

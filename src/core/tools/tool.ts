@@ -1,6 +1,6 @@
 import type * as z from "zod";
-import type { Access } from "../access.js";
-import type { AuditedChanges } from "../audit.js";
+import type { Access } from "../mcp/access.js";
+import type { AuditedChanges } from "../observability/audit.js";
 import type { PodmanClient } from "../podman/client.js";
 import type { ContainerPolicy } from "../policy/policy.js";
 

@@ -9,7 +9,7 @@ import {
 } from "../../podman/containers.js";
 import { checkOwnership } from "../../policy/ownership.js";
 import { defineTool, type ToolContext } from "../tool.js";
-import { shortId } from "./summary.js";
+import { shortId } from "../../podman/container-summary.js";
 
 export const containerName = z
   .string()

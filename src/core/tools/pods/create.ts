@@ -5,7 +5,7 @@ import { checkJoinedNetworks, networksOf } from "../../policy/joined.js";
 import { withManagedLabel } from "../../policy/ownership.js";
 import { checkContainerSpec } from "../../policy/spec.js";
 import { portsArgument } from "../containers/run-spec-builder.js";
-import { publishedPorts, shortId } from "../containers/summary.js";
+import { publishedPorts, shortId } from "../../podman/container-summary.js";
 import { defineTool } from "../tool.js";
 import { podAnnotations } from "./lifecycle.js";
 

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { GrepPattern } from "../../grep.js";
+import { GrepPattern } from "../../text/grep.js";
 import { readPodLogs } from "../../podman/pod-logs.js";
 import { inspectPod } from "../../podman/pods.js";
 import {

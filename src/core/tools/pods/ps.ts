@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { listContainersById, listPods } from "../../podman/pods.js";
-import { formatPort, shortId } from "../containers/summary.js";
+import { formatPort, shortId } from "../../podman/container-summary.js";
 import { defineTool } from "../tool.js";
 import { podAnnotations } from "./lifecycle.js";
 

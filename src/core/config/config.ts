@@ -1,8 +1,8 @@
-import { type Scope, type ToolSelection, SCOPES, isScope } from "./access.js";
-import { BadArgument } from "./errors.js";
-import { parseMemory } from "./podman/run-spec.js";
-import type { ContainerPolicy } from "./policy/policy.js";
-import { withoutTrailingSlashes } from "./policy/host-path.js";
+import { type Scope, type ToolSelection, SCOPES, isScope } from "../mcp/access.js";
+import { BadArgument } from "../errors.js";
+import { parseMemory } from "../podman/run-spec.js";
+import type { ContainerPolicy } from "../policy/policy.js";
+import { withoutTrailingSlashes } from "../policy/host-path.js";
 
 /** A bearer token and what it may do. */
 export interface TokenGrant {

@@ -1,9 +1,9 @@
-import { BadArgument } from "../../errors.js";
-import { literalExclusions } from "../../podman/build-context.js";
-import { TarWriter, normaliseMemberPath, writeHostDirectory } from "../../podman/tar.js";
-import { checkContainerfile } from "../../policy/containerfile.js";
-import type { ToolContext } from "../tool.js";
-import { withoutTrailingSlashes } from "../../policy/host-path.js";
+import { BadArgument } from "../errors.js";
+import { literalExclusions } from "../podman/build-context.js";
+import { TarWriter, normaliseMemberPath, writeHostDirectory } from "../podman/tar.js";
+import { checkContainerfile } from "./containerfile.js";
+import type { ToolContext } from "../tools/tool.js";
+import { withoutTrailingSlashes } from "./host-path.js";
 
 /**
  * Where the checked Containerfile travels in the context, the only

@@ -1,6 +1,6 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { Access } from "./access.js";
-import type { AnyTool } from "./tools/tool.js";
+import type { Access } from "../mcp/access.js";
+import type { AnyTool } from "../tools/tool.js";
 
 /** Where audit lines go: a file or stderr, chosen by the runtime adapter (--audit-log). */
 export type AuditSink = (line: string) => void;

@@ -1,5 +1,5 @@
-import type { Access } from "./access.js";
-import type { TokenGrant } from "./config.js";
+import type { Access } from "../mcp/access.js";
+import type { TokenGrant } from "../config/config.js";
 
 /**
  * SHA-256. Web Crypto's is asynchronous, a trip through a thread pool on every

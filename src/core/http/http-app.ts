@@ -4,13 +4,13 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSEvents } from "hono/ws";
-import { type Access, FULL_ACCESS } from "./access.js";
+import { type Access, FULL_ACCESS } from "../mcp/access.js";
 import { BearerTokens, type Sha256 } from "./auth.js";
 import { limitBody } from "./body-limit.js";
-import { isLoopback, type Config } from "./config.js";
-import type { PodmanClient } from "./podman/client.js";
+import { isLoopback, type Config } from "../config/config.js";
+import type { PodmanClient } from "../podman/client.js";
 import { type SessionSlot, SessionSlots, isRefusal } from "./session-slots.js";
-import { sessionClosed, sessionOpened } from "./telemetry.js";
+import { sessionClosed, sessionOpened } from "../observability/telemetry.js";
 import {
   CLOSE_GOING_AWAY,
   CLOSE_TRY_AGAIN_LATER,

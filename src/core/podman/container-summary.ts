@@ -1,4 +1,4 @@
-import type { ListedContainer, PortMapping } from "../../podman/containers.js";
+import type { ListedContainer, PortMapping } from "./containers.js";
 
 export const shortId = (id: string) => id.slice(0, 12);
 
