@@ -1,3 +1,4 @@
+import type { HostEntry, HostFiles, SocketFetch } from "../core/contracts.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { WSContext, type WSReadyState, defineWebSocketHelper } from "hono/ws";
 import { FULL_ACCESS } from "../core/mcp/access.js";
@@ -5,9 +6,7 @@ import { createMcpPodman } from "../core/app.js";
 import { type Config, USAGE, parseCli } from "../core/config/config.js";
 import { BadArgument, McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/observability/log.js";
-import type { SocketFetch } from "../core/podman/client.js";
 import { type HostPathProbe, resolveHostPath } from "../core/policy/host-path.js";
-import type { HostEntry, HostFiles } from "../core/tools/tool.js";
 import { MCP_SUBPROTOCOL, offeredSubprotocols } from "../core/http/websocket.js";
 
 /** The slice of the Deno namespace this adapter uses (the project compiles without Deno's types). */

@@ -1,3 +1,4 @@
+import type { HostFiles } from "../../src/core/contracts.js";
 import { describe, it, expect } from "vitest";
 import { z } from "zod";
 import {
@@ -11,7 +12,7 @@ import {
 } from "../../src/core/errors.js";
 import { PodmanClient } from "../../src/core/podman/client.js";
 import { callTool } from "../../src/core/mcp/server.js";
-import { defineTool, type HostFiles, type ToolContext } from "../../src/core/tools/tool.js";
+import { defineTool, type ToolContext } from "../../src/core/tools/tool.js";
 import { DENY_ALL } from "./deny-all-policy.js";
 
 const failures: Record<string, () => Error> = {

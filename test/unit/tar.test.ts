@@ -1,3 +1,4 @@
+import type { HostFiles } from "../../src/core/contracts.js";
 import { execFileSync } from "node:child_process";
 import {
   mkdirSync,
@@ -20,7 +21,6 @@ import {
 } from "../../src/core/policy/checked-build-context.js";
 import { DENY_ALL } from "./deny-all-policy.js";
 import { TarWriter, paxRecords, tarFiles, writeHostDirectory } from "../../src/core/podman/tar.js";
-import type { HostFiles } from "../../src/core/tools/tool.js";
 import { nodeHostFiles } from "../../src/runtime/node-files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "tar-test-"));

@@ -1,6 +1,6 @@
 import { PodmanRejected } from "../errors.js";
 import { removeContainer } from "../podman/containers.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import { listProjectContainers } from "./describe.js";
 import { listNetworksByLabel, listVolumesByLabel, removeNetwork, removeVolume } from "./libpod.js";
 import { projectFilter } from "./names.js";
@@ -26,7 +26,7 @@ export interface DownReport {
  * project, and its volumes only when asked. Nothing without the label is touched.
  */
 export async function composeDown(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: string,
   options: DownOptions,
 ): Promise<DownReport> {

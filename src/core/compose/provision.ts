@@ -1,5 +1,5 @@
 import { NotFound } from "../errors.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import type { UpChanges } from "./changes.js";
 import { createNetwork, createVolume, networkExists, volumeExists } from "./libpod.js";
 import type { ComposeProject, ServiceConfig } from "./model.js";
@@ -12,7 +12,7 @@ import { checkOwnership, managedLabels } from "../policy/ownership.js";
  * network of that name is used as it is); an external one must exist.
  */
 export async function ensureNetworks(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   services: readonly ServiceConfig[],
   changes: UpChanges,
@@ -50,7 +50,7 @@ export async function ensureNetworks(
 
 /** The same for the named volumes the services mount. */
 export async function ensureVolumes(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   services: readonly ServiceConfig[],
   changes: UpChanges,

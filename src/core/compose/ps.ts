@@ -1,5 +1,5 @@
 import { maskUnlessShown } from "../policy/secrets.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import { composeStatus, containerState, listProjectContainers } from "./describe.js";
 import { LABEL } from "./names.js";
 
@@ -15,7 +15,7 @@ export interface PsEntry {
 }
 
 /** `docker compose ps -a`: every container of the project, by service. */
-export async function composePs(ctx: ToolContext, project: string): Promise<PsEntry[]> {
+export async function composePs(ctx: CallContext, project: string): Promise<PsEntry[]> {
   const containers = await listProjectContainers(ctx.podman, project, ctx.signal);
   const now = Date.now();
   const entries: PsEntry[] = [];

@@ -1,6 +1,6 @@
 import type { ListedContainer } from "../podman/containers.js";
 import { createContainer, removeContainer, startContainer } from "../podman/containers.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import { UpChanges } from "./changes.js";
 import { type ContainerState, containerState, listProjectContainers } from "./describe.js";
 import { type ImageReport, ensureImages } from "./images.js";
@@ -70,7 +70,7 @@ const PAST_TENSE: Record<ContainerAction, ServiceAction> = {
  * each waiting for its dependencies' conditions. A failure removes what this call created.
  */
 export async function composeUp(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   options: UpOptions,
 ): Promise<UpReport> {
@@ -109,7 +109,7 @@ export async function composeUp(
 }
 
 async function ensureContainer(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   service: ServiceConfig,
   images: ImageReport,
@@ -161,7 +161,7 @@ function findServiceContainer(existing: readonly ListedContainer[], service: str
 }
 
 async function startInOrder(
-  ctx: ToolContext,
+  ctx: CallContext,
   planned: readonly PlannedContainer[],
   deadline: number,
 ) {
@@ -181,7 +181,7 @@ async function startInOrder(
 }
 
 async function satisfy(
-  ctx: ToolContext,
+  ctx: CallContext,
   dependency: PlannedContainer,
   dependent: string,
   condition: DependencyCondition,
@@ -201,7 +201,7 @@ async function satisfy(
 }
 
 async function describeOutcomes(
-  ctx: ToolContext,
+  ctx: CallContext,
   planned: readonly PlannedContainer[],
 ): Promise<ServiceOutcome[]> {
   const outcomes: ServiceOutcome[] = [];

@@ -1,3 +1,4 @@
+import type { Sha256 } from "../contracts.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
@@ -5,7 +6,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSEvents } from "hono/ws";
 import { type Access, FULL_ACCESS } from "../mcp/access.js";
-import { BearerTokens, type Sha256 } from "./auth.js";
+import { BearerTokens } from "./auth.js";
 import { limitBody } from "./body-limit.js";
 import { isLoopback, type Config } from "../config/config.js";
 import type { PodmanClient } from "../podman/client.js";

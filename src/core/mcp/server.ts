@@ -1,3 +1,4 @@
+import type { HostFiles } from "../contracts.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import {
@@ -17,7 +18,7 @@ import type { PodmanClient } from "../podman/client.js";
 import type { ContainerPolicy } from "../policy/policy.js";
 import { contextFromTraceparent, traceToolCall } from "../observability/telemetry.js";
 import { decodeJsonStringArguments } from "../tools/json-arguments.js";
-import type { AnyTool, HostFiles, ToolContext } from "../tools/tool.js";
+import type { AnyTool, ToolContext } from "../tools/tool.js";
 
 export const SERVER_NAME = "mcp-podman";
 

@@ -7,21 +7,8 @@ import {
   PodmanTimeout,
   PodmanUnreachable,
 } from "../errors.js";
+import type { PodmanResponse, SocketFetch } from "../contracts.js";
 import { tracePodmanRequest } from "../observability/telemetry.js";
-
-/** What the client reads of an answer: a fetch Response has it, and so may a lighter object. */
-export interface PodmanResponse {
-  readonly status: number;
-  readonly ok: boolean;
-  readonly body: ReadableStream<Uint8Array> | null;
-  text(): Promise<string>;
-}
-
-/**
- * A fetch bound to Podman's unix socket, supplied by the runtime adapter
- * (node:http with a socketPath on Node, Deno.createHttpClient on Deno).
- */
-export type SocketFetch = (url: string, init: RequestInit) => Promise<PodmanResponse>;
 
 /**
  * Podman 4.x and 5.x both serve the v4.0.0 libpod paths. The host is "libpod"

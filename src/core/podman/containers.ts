@@ -1,4 +1,5 @@
-import type { PodmanClient, PodmanResponse, Query } from "./client.js";
+import type { PodmanResponse } from "../contracts.js";
+import type { PodmanClient, Query } from "./client.js";
 import { encodeFilters } from "./filters.js";
 
 /** The fields of libpod's container list entries that we read (Podman 4.3 and 5.x). */

@@ -1,5 +1,6 @@
+import type { PodmanResponse } from "../contracts.js";
 import { BadArgument, Conflict, McpPodmanError, NotFound, PodmanRejected } from "../errors.js";
-import type { PodmanClient, PodmanResponse } from "./client.js";
+import type { PodmanClient } from "./client.js";
 import {
   type ListedContainer,
   type StateChange,

@@ -1,6 +1,6 @@
 import { Conflict, NotFound } from "../errors.js";
 import { createVolume, removeVolume } from "../podman/volumes.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import { MANAGED_LABEL } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";
 
@@ -33,7 +33,7 @@ function labelsOf(document: Labelled): Record<string, string> {
 }
 
 /** Whether this caller must prove the object is managed before changing it. */
-export function ownershipRequired(ctx: Pick<ToolContext, "access" | "policy">): boolean {
+export function ownershipRequired(ctx: Pick<CallContext, "access" | "policy">): boolean {
   return ctx.access.scope !== "admin" || ctx.policy.managedOnly;
 }
 
@@ -42,7 +42,7 @@ export function ownershipRequired(ctx: Pick<ToolContext, "access" | "policy">): 
  * is an admin and --managed-only is not set. Runs before the mutating call.
  */
 export async function checkOwnership(
-  ctx: ToolContext,
+  ctx: CallContext,
   kind: OwnedKind,
   name: string,
 ): Promise<void> {
@@ -55,7 +55,7 @@ export async function checkOwnership(
 }
 
 export function foreignObjectRefusal(
-  ctx: Pick<ToolContext, "policy">,
+  ctx: Pick<CallContext, "policy">,
   kind: OwnedKind,
   name: string,
 ): PolicyRefusal {
@@ -70,7 +70,7 @@ export function foreignObjectRefusal(
 
 /** checkOwnership for each object that exists; the missing ones are nobody's. */
 export async function checkOwnershipIfExists(
-  ctx: ToolContext,
+  ctx: CallContext,
   kind: OwnedKind,
   names: readonly string[],
 ): Promise<void> {
@@ -90,7 +90,7 @@ export async function checkOwnershipIfExists(
  * create it unlabelled: foreign from then on, even to the caller who asked
  * for it). Answers the names it created; on a refusal it removes them again.
  */
-export async function claimVolumes(ctx: ToolContext, names: readonly string[]): Promise<string[]> {
+export async function claimVolumes(ctx: CallContext, names: readonly string[]): Promise<string[]> {
   const created: string[] = [];
   try {
     for (const name of new Set(names)) {
@@ -110,7 +110,7 @@ export async function claimVolumes(ctx: ToolContext, names: readonly string[]): 
 }
 
 /** The labels of an existing volume; undefined when it did not exist and is created now. */
-async function existingVolumeLabels(ctx: ToolContext, name: string) {
+async function existingVolumeLabels(ctx: CallContext, name: string) {
   const inspect = () =>
     ctx.podman.json<Labelled>("GET", INSPECT_PATH.volume(name), { signal: ctx.signal });
   try {
@@ -129,7 +129,7 @@ async function existingVolumeLabels(ctx: ToolContext, name: string) {
 }
 
 /** Removes volumes claimVolumes created for a container that then never ran. */
-export async function releaseVolumes(ctx: ToolContext, names: readonly string[]): Promise<void> {
+export async function releaseVolumes(ctx: CallContext, names: readonly string[]): Promise<void> {
   for (const name of names) {
     await removeVolume(ctx.podman, name, { force: false }, AbortSignal.timeout(10_000)).catch(
       () => undefined,
