@@ -1,6 +1,7 @@
 import { removeContainer } from "../podman/containers.js";
 import type { CallContext } from "../call-context.js";
-import { removeNetwork, removeVolume } from "./libpod.js";
+import { removeNetwork } from "../podman/networks.js";
+import { removeVolume } from "../podman/volumes.js";
 
 const ROLLBACK_TIMEOUT_MS = 60_000;
 
@@ -36,10 +37,14 @@ export class UpChanges {
       );
     }
     for (const name of [...this.networks].reverse()) {
-      await attempt(`network ${name}`, () => removeNetwork(ctx.podman, name, signal));
+      await attempt(`network ${name}`, () =>
+        removeNetwork(ctx.podman, name, { force: false }, signal),
+      );
     }
     for (const name of [...this.volumes].reverse()) {
-      await attempt(`volume ${name}`, () => removeVolume(ctx.podman, name, signal));
+      await attempt(`volume ${name}`, () =>
+        removeVolume(ctx.podman, name, { force: false }, signal),
+      );
     }
     const notes = [
       removed.length

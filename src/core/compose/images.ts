@@ -5,7 +5,7 @@ import { pullImage } from "../podman/images.js";
 import { checkImageRegistry } from "../policy/registry.js";
 import { type BuildSource, checkedBuildContext } from "../policy/checked-build-context.js";
 import type { CallContext } from "../call-context.js";
-import { type LocalImage, localImage } from "./libpod.js";
+import { type LocalImage, localImage } from "../podman/images.js";
 import type { ComposeProject, ServiceConfig } from "./model.js";
 import { LABEL, builtImageFor } from "./names.js";
 

@@ -1,3 +1,4 @@
+import { shortId } from "../podman/ids.js";
 import { maskUnlessShown } from "../policy/secrets.js";
 import type { CallContext } from "../call-context.js";
 import { composeStatus, containerState, listProjectContainers } from "./describe.js";
@@ -25,7 +26,7 @@ export async function composePs(ctx: CallContext, project: string): Promise<PsEn
     entries.push({
       service: container.Labels?.[LABEL.service] ?? "",
       name: container.Names[0] ?? "",
-      id: container.Id.slice(0, 12),
+      id: shortId(container.Id),
       state: details.state,
       status: composeStatus(container, now),
       ...(details.health ? { health: details.health } : {}),

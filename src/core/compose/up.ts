@@ -1,3 +1,4 @@
+import { shortId } from "../podman/ids.js";
 import type { ListedContainer } from "../podman/containers.js";
 import { createContainer, removeContainer, startContainer } from "../podman/containers.js";
 import type { CallContext } from "../call-context.js";
@@ -101,7 +102,7 @@ export async function composeUp(
       images_built: images.built,
       orphans: existing
         .filter((container) => !known.has(container.Labels?.[LABEL.service] ?? ""))
-        .map((container) => container.Names[0] ?? container.Id.slice(0, 12)),
+        .map((container) => container.Names[0] ?? shortId(container.Id)),
     };
   } catch (error) {
     throw await changes.rollBack(ctx, error);
@@ -213,7 +214,7 @@ async function describeOutcomes(
     outcomes.push({
       service: entry.service.name,
       container: entry.name,
-      id: entry.id.slice(0, 12),
+      id: shortId(entry.id),
       action: PAST_TENSE[entry.action],
       ...state,
     });

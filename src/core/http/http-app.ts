@@ -10,6 +10,7 @@ import { BearerTokens } from "./auth.js";
 import { limitBody } from "./body-limit.js";
 import { isLoopback, type Config } from "../config/config.js";
 import type { PodmanClient } from "../podman/client.js";
+import { ping } from "../podman/system.js";
 import { type SessionSlot, SessionSlots, isRefusal } from "./session-slots.js";
 import { sessionClosed, sessionOpened } from "../observability/telemetry.js";
 import {
@@ -101,8 +102,7 @@ export function createHttpApp({
 
   app.get("/readyz", async (c) => {
     try {
-      const response = await podman.request("GET", "/_ping", { timeoutMs: READY_TIMEOUT_MS });
-      await response.body?.cancel();
+      await ping(podman, READY_TIMEOUT_MS);
       return c.json({ status: "ready", socket: podman.socket });
     } catch (error) {
       return c.json({ status: "unavailable", reason: (error as Error).message }, 503);

@@ -80,6 +80,18 @@ export class PodmanClient {
     throw await errorFromResponse(response);
   }
 
+  /** libpod's `.../exists` endpoints answer 204 when the object exists, 404 when not. */
+  async exists(path: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      const response = await this.request("GET", path, { signal });
+      await response.body?.cancel();
+      return true;
+    } catch (error) {
+      if (error instanceof NotFound) return false;
+      throw error;
+    }
+  }
+
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.request(method, path, options);
     const text = await this.readText(response, options, method, path);

@@ -1,7 +1,5 @@
 import type { ListedContainer, PortMapping } from "./containers.js";
 
-export const shortId = (id: string) => id.slice(0, 12);
-
 /** "8080->80/tcp", "127.0.0.1:8080->80/udp", "8000-8002->9000-9002/tcp" */
 export function formatPort(port: PortMapping): string {
   const span = (start: number) =>

@@ -37,7 +37,8 @@ export interface ContainerInspect {
     StartedAt: string;
     FinishedAt: string;
   };
-  Config: { Tty?: boolean };
+  Config: { Tty?: boolean; Labels?: Record<string, string> | null };
+  HostConfig?: { NetworkMode?: string };
   NetworkSettings?: {
     Ports?: Record<string, { HostIp: string; HostPort: string }[] | null>;
   };

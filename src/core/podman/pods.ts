@@ -1,3 +1,4 @@
+import { shortIdsIn } from "./ids.js";
 import type { PodmanResponse } from "../contracts.js";
 import { BadArgument, Conflict, McpPodmanError, NotFound, PodmanRejected } from "../errors.js";
 import type { PodmanClient } from "./client.js";
@@ -29,7 +30,9 @@ export interface PodInspect {
   InfraContainerID?: string;
   InfraConfig?: {
     PortBindings?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+    HostNetwork?: boolean;
   } | null;
+  Labels?: Record<string, string> | null;
   Containers?: { Id: string; Name: string; State: string }[] | null;
   [key: string]: unknown;
 }
@@ -299,7 +302,7 @@ function reportErrors(report: unknown): string[] {
   if (typeof report !== "object" || report === null) return [];
   const { Errs, Err } = report as PodReport;
   const errors = [...(Array.isArray(Errs) ? Errs : []), ...(Err ? [Err] : [])];
-  return errors.map(describeReportError).map(shortenIds);
+  return errors.map(describeReportError).map(shortIdsIn);
 }
 
 function describeReportError(error: unknown): string {
@@ -310,9 +313,4 @@ function describeReportError(error: unknown): string {
     if (typeof cause === "string" && cause) return cause;
   }
   return JSON.stringify(error);
-}
-
-/** Full 64-character ids make error sentences unreadable. */
-function shortenIds(text: string): string {
-  return text.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, "$1");
 }

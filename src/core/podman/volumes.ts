@@ -76,6 +76,18 @@ async function queryVolumes(
   return volumes ?? [];
 }
 
+export const volumeExists = (podman: PodmanClient, name: string, signal: AbortSignal) =>
+  podman.exists(`${volumePath(name)}/exists`, signal);
+
+/** libpod's volume document. */
+export function inspectVolume(
+  podman: PodmanClient,
+  name: string,
+  signal: AbortSignal,
+): Promise<VolumeInfo> {
+  return podman.json<VolumeInfo>("GET", `${volumePath(name)}/json`, { signal });
+}
+
 export function createVolume(
   podman: PodmanClient,
   spec: VolumeSpec,
@@ -84,7 +96,7 @@ export function createVolume(
   return podman.json<VolumeInfo>("POST", "/volumes/create", {
     body: spec,
     signal,
-    what: "Creating the volume",
+    what: spec.Name ? `Creating volume ${spec.Name}` : "Creating the volume",
   });
 }
 

@@ -1,4 +1,6 @@
 import type { CallContext } from "../call-context.js";
+import { inspectContainer } from "../podman/containers.js";
+import { inspectPod } from "../podman/pods.js";
 import { checkOwnership, ownershipRequired } from "./ownership.js";
 import { RULE } from "./spec.js";
 
@@ -13,22 +15,14 @@ export async function checkJoinedNamespaces(
 ): Promise<void> {
   if (pod !== undefined) {
     await checkOwnership(ctx, "pod", pod);
-    const inspected = await ctx.podman.json<{ InfraConfig?: { HostNetwork?: boolean } }>(
-      "GET",
-      `/pods/${encodeURIComponent(pod)}/json`,
-      { signal: ctx.signal },
-    );
+    const inspected = await inspectPod(ctx.podman, pod, ctx.signal);
     if (inspected.InfraConfig?.HostNetwork && !ctx.policy.allowHostNamespaces)
       throw RULE.hostNamespace("network");
   }
   if (network?.startsWith("container:")) {
     const target = network.slice("container:".length);
     await checkOwnership(ctx, "container", target);
-    const inspected = await ctx.podman.json<{ HostConfig?: { NetworkMode?: string } }>(
-      "GET",
-      `/containers/${encodeURIComponent(target)}/json`,
-      { signal: ctx.signal },
-    );
+    const inspected = await inspectContainer(ctx.podman, target, ctx.signal);
     if (inspected.HostConfig?.NetworkMode === "host" && !ctx.policy.allowHostNamespaces)
       throw RULE.hostNamespace("network");
   }

@@ -1,5 +1,9 @@
 import { Conflict, NotFound } from "../errors.js";
-import { createVolume, removeVolume } from "../podman/volumes.js";
+import type { PodmanClient } from "../podman/client.js";
+import { inspectContainer } from "../podman/containers.js";
+import { inspectNetwork } from "../podman/networks.js";
+import { inspectPod } from "../podman/pods.js";
+import { createVolume, inspectVolume, removeVolume } from "../podman/volumes.js";
 import type { CallContext } from "../call-context.js";
 import { MANAGED_LABEL } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";
@@ -15,11 +19,13 @@ export const withManagedLabel = (labels: Record<string, string> | undefined) => 
   ...managedLabels(),
 });
 
-const INSPECT_PATH: Record<OwnedKind, (name: string) => string> = {
-  container: (name) => `/containers/${encodeURIComponent(name)}/json`,
-  pod: (name) => `/pods/${encodeURIComponent(name)}/json`,
-  volume: (name) => `/volumes/${encodeURIComponent(name)}/json`,
-  network: (name) => `/networks/${encodeURIComponent(name)}/json`,
+type Inspect = (podman: PodmanClient, name: string, signal: AbortSignal) => Promise<Labelled>;
+
+const INSPECT: Record<OwnedKind, Inspect> = {
+  container: inspectContainer,
+  pod: inspectPod,
+  volume: inspectVolume,
+  network: inspectNetwork,
 };
 
 interface Labelled {
@@ -47,9 +53,7 @@ export async function checkOwnership(
   name: string,
 ): Promise<void> {
   if (!ownershipRequired(ctx)) return;
-  const document = await ctx.podman.json<Labelled>("GET", INSPECT_PATH[kind](name), {
-    signal: ctx.signal,
-  });
+  const document = await INSPECT[kind](ctx.podman, name, ctx.signal);
   if (labelsOf(document)[MANAGED_LABEL] === "true") return;
   throw foreignObjectRefusal(ctx, kind, name);
 }
@@ -111,8 +115,7 @@ export async function claimVolumes(ctx: CallContext, names: readonly string[]): 
 
 /** The labels of an existing volume; undefined when it did not exist and is created now. */
 async function existingVolumeLabels(ctx: CallContext, name: string) {
-  const inspect = () =>
-    ctx.podman.json<Labelled>("GET", INSPECT_PATH.volume(name), { signal: ctx.signal });
+  const inspect = () => inspectVolume(ctx.podman, name, ctx.signal);
   try {
     return labelsOf(await inspect());
   } catch (error) {

@@ -1,5 +1,5 @@
+import { shortId } from "../podman/ids.js";
 import * as z from "zod";
-import { volumeExists } from "../compose/libpod.js";
 import { BadArgument, Conflict, NotFound, PodmanRejected } from "../errors.js";
 import {
   type PlayKubeReport,
@@ -8,13 +8,12 @@ import {
   playKube,
   teardownKube,
 } from "../podman/kube.js";
-import { createVolume } from "../podman/volumes.js";
+import { createVolume, volumeExists } from "../podman/volumes.js";
 import { checkPlayNetwork } from "../policy/joined.js";
 import { type KubePlayPlan, planKubeDown, planKubePlay } from "../policy/kube.js";
 import { checkOwnershipIfExists, managedLabels, ownershipRequired } from "../policy/ownership.js";
 import { PolicyRefusal } from "../policy/refusal.js";
 import { maskYamlSecrets } from "../policy/secrets.js";
-import { shortId } from "../podman/container-summary.js";
 import { type ToolContext, defineTool } from "./tool.js";
 
 const yamlSource = {

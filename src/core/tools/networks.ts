@@ -1,3 +1,4 @@
+import { shortId } from "../podman/ids.js";
 import * as z from "zod";
 import { checkOwnership, withManagedLabel } from "../policy/ownership.js";
 import { maskUnlessShown } from "../policy/secrets.js";
@@ -9,7 +10,6 @@ import {
   listNetworks,
   removeNetwork,
 } from "../podman/networks.js";
-import { shortId } from "../podman/container-summary.js";
 import { projectFields } from "./projection.js";
 import { defineTool } from "./tool.js";
 

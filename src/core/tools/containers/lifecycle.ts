@@ -1,3 +1,4 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { PodmanRejected } from "../../errors.js";
 import {
@@ -9,7 +10,6 @@ import {
 } from "../../podman/containers.js";
 import { checkOwnership } from "../../policy/ownership.js";
 import { defineTool, type ToolContext } from "../tool.js";
-import { shortId } from "../../podman/container-summary.js";
 
 export const containerName = z
   .string()

@@ -1,7 +1,8 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { listContainers } from "../../podman/containers.js";
 import { defineTool } from "../tool.js";
-import { formatPort, shortId, statusText } from "../../podman/container-summary.js";
+import { formatPort, statusText } from "../../podman/container-summary.js";
 
 const containerSummary = z.object({
   id: z.string().describe("Short (12 character) container id"),

@@ -1,8 +1,8 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { BadArgument } from "../../errors.js";
 import { buildImage } from "../../podman/build.js";
 import { withManagedLabel } from "../../policy/ownership.js";
-import { shortId } from "../../podman/container-summary.js";
 import { defineTool } from "../tool.js";
 import { type BuildSource, checkedBuildContext } from "../../policy/checked-build-context.js";
 import { withProgress } from "./progress.js";

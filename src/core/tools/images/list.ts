@@ -1,6 +1,6 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { listImages } from "../../podman/images.js";
-import { shortId } from "../../podman/container-summary.js";
 import { defineTool } from "../tool.js";
 import { humanSize } from "./size.js";
 

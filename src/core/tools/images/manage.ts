@@ -1,8 +1,8 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { imageOrigin, pruneImages, removeImage, tagImage } from "../../podman/images.js";
 import { MANAGED_LABEL } from "../../policy/policy.js";
 import { checkTagOrigin, tagTarget } from "../../policy/registry.js";
-import { shortId } from "../../podman/container-summary.js";
 import { defineTool } from "../tool.js";
 import { humanSize } from "./size.js";
 

@@ -1,3 +1,4 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { NotFound, PodmanRejected } from "../../errors.js";
 import { buildPodSpec, createPod, inspectPod, removeHalfMadePod } from "../../podman/pods.js";
@@ -5,7 +6,7 @@ import { checkJoinedNetworks, networksOf } from "../../policy/joined.js";
 import { withManagedLabel } from "../../policy/ownership.js";
 import { checkContainerSpec } from "../../policy/spec.js";
 import { portsArgument } from "../containers/run-spec-builder.js";
-import { publishedPorts, shortId } from "../../podman/container-summary.js";
+import { publishedPorts } from "../../podman/container-summary.js";
 import { defineTool } from "../tool.js";
 import { podAnnotations } from "./lifecycle.js";
 

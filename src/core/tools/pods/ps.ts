@@ -1,6 +1,7 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { listContainersById, listPods } from "../../podman/pods.js";
-import { formatPort, shortId } from "../../podman/container-summary.js";
+import { formatPort } from "../../podman/container-summary.js";
 import { defineTool } from "../tool.js";
 import { podAnnotations } from "./lifecycle.js";
 

@@ -1,7 +1,8 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { Conflict, PodmanRejected } from "../../errors.js";
 import { inspectContainer } from "../../podman/containers.js";
-import { runHealthcheck, shortenId, type HealthState } from "../../podman/system.js";
+import { runHealthcheck, type HealthState } from "../../podman/system.js";
 import { checkOwnership } from "../../policy/ownership.js";
 import { maskUnlessShown, secretValuesIn } from "../../policy/secrets.js";
 import { containerName } from "../containers/lifecycle.js";
@@ -70,7 +71,7 @@ export const podmanHealthcheckRun = defineTool({
       ctx.showSecrets ? [] : secretValuesIn(after),
     );
     return {
-      id: shortenId(after.Id),
+      id: shortId(after.Id),
       name: after.Name,
       check,
       status: health?.Status ?? check,
