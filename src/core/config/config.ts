@@ -1,7 +1,7 @@
 import { type Scope, type ToolSelection, SCOPES, isScope } from "../mcp/access.js";
 import type { ConfigEnvironment } from "../contracts.js";
 import { BadArgument } from "../errors.js";
-import { parseMemory } from "../podman/run-spec.js";
+import { parseMemory } from "../podman/run-spec/resources.js";
 import type { ContainerPolicy } from "../policy/policy.js";
 import { withoutTrailingSlashes } from "../policy/host-path.js";
 

@@ -9,7 +9,7 @@ import {
   stopContainer,
 } from "./containers.js";
 import { encodeFilters } from "./filters.js";
-import { type PortMappingInput, parsePortMapping } from "./run-spec.js";
+import { type PortMappingInput, parsePortMapping } from "./run-spec/ports.js";
 
 /** The fields of libpod's pod list entries that we read (Podman 4.3 and 5.x). */
 export interface ListedPod {
