@@ -80,11 +80,17 @@ export class PodmanClient {
     throw await errorFromResponse(response);
   }
 
+  /** Sends a request whose answer carries nothing to read; answers its status. */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<number> {
+    const response = await this.request(method, path, options);
+    await response.body?.cancel();
+    return response.status;
+  }
+
   /** libpod's `.../exists` endpoints answer 204 when the object exists, 404 when not. */
   async exists(path: string, signal: AbortSignal): Promise<boolean> {
     try {
-      const response = await this.request("GET", path, { signal });
-      await response.body?.cancel();
+      await this.send("GET", path, { signal });
       return true;
     } catch (error) {
       if (error instanceof NotFound) return false;

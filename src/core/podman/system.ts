@@ -30,8 +30,7 @@ export interface PodmanInfo {
 
 /** Answers when Podman answers its ping; throws the typed error when not. */
 export async function ping(podman: PodmanClient, timeoutMs: number): Promise<void> {
-  const response = await podman.request("GET", "/_ping", { timeoutMs });
-  await response.body?.cancel();
+  await podman.send("GET", "/_ping", { timeoutMs });
 }
 
 export function getInfo(podman: PodmanClient, signal: AbortSignal): Promise<PodmanInfo> {

@@ -107,13 +107,12 @@ export async function removeVolume(
   options: { force: boolean; timeoutSeconds?: number },
   signal: AbortSignal,
 ): Promise<void> {
-  const response = await podman.request("DELETE", volumePath(name), {
+  await podman.send("DELETE", volumePath(name), {
     query: { force: options.force, timeout: options.timeoutSeconds },
     signal,
     timeoutMs: options.force ? podman.timeoutMs + FORCED_REMOVAL_MARGIN_MS : undefined,
     what: `Removing volume ${name}`,
   });
-  await response.body?.cancel();
 }
 
 /**
