@@ -9,6 +9,7 @@ import {
   stopContainer,
 } from "./containers.js";
 import { encodeFilters } from "./filters.js";
+import { describeReportError } from "./removal.js";
 import { type PortMappingInput, parsePortMapping } from "./run-spec/ports.js";
 
 /** The fields of libpod's pod list entries that we read (Podman 4.3 and 5.x). */
@@ -303,14 +304,4 @@ function reportErrors(report: unknown): string[] {
   const { Errs, Err } = report as PodReport;
   const errors = [...(Array.isArray(Errs) ? Errs : []), ...(Err ? [Err] : [])];
   return errors.map(describeReportError).map(shortIdsIn);
-}
-
-function describeReportError(error: unknown): string {
-  if (typeof error === "string") return error;
-  if (typeof error === "object" && error !== null) {
-    const { message, cause } = error as { message?: unknown; cause?: unknown };
-    if (typeof message === "string" && message) return message;
-    if (typeof cause === "string" && cause) return cause;
-  }
-  return JSON.stringify(error);
 }
