@@ -1,31 +1,15 @@
-import type { Config } from "./config.js";
-import { type AuditSink, AuditTrail } from "./audit.js";
-import type { Sha256 } from "./auth.js";
-import { createHttpApp } from "./http.js";
+import type { RuntimeServices } from "./contracts.js";
+import type { Config } from "./config/config.js";
+import { AuditTrail } from "./observability/audit.js";
+import { createHttpApp } from "./http/http-app.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { InFlightCalls, TrackedTransport } from "./in-flight.js";
-import type { Logger } from "./log.js";
-import { PodmanClient, type SocketFetch } from "./podman/client.js";
-import { ToolRegistry, createMcpServer } from "./server.js";
-import { type Access, selectTools } from "./access.js";
+import { InFlightCalls, TrackedTransport } from "./mcp/in-flight.js";
+import { PodmanClient } from "./podman/client.js";
+import { ToolRegistry, createMcpServer } from "./mcp/server.js";
+import { type Access, selectTools } from "./mcp/access.js";
 import { allowedHostFiles } from "./policy/host-files.js";
 import { toolFamilies } from "./tools/index.js";
-import type { HostFiles } from "./tools/tool.js";
-
-/** Wires the runtime-agnostic pieces; a runtime adapter supplies the socket fetch. */
-export interface RuntimeServices {
-  socketFetch: SocketFetch;
-  files: HostFiles;
-  logger: Logger;
-  /** Receives one JSON line per mutating call (--audit-log FILE, else stderr). */
-  audit: AuditSink;
-  metricsText?: () => Promise<string>;
-  /** A synchronous SHA-256 for bearer tokens, where the runtime has one. */
-  sha256?: Sha256;
-  /** Where a host path leads with its symlinks followed (the deepest existing part resolved). */
-  resolveHostPath: (path: string) => string;
-}
 
 export function createMcpPodman(
   config: Config,

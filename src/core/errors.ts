@@ -1,6 +1,6 @@
 /**
  * One error type per situation a user can act on. They are turned into
- * `isError` tool results in exactly one place (the tool call wrapper in server.ts).
+ * `isError` tool results in exactly one place (the tool call wrapper in mcp/server.ts).
  */
 export abstract class McpPodmanError extends Error {
   abstract readonly kind: string;

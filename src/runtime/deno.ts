@@ -1,14 +1,13 @@
+import type { HostEntry, HostFiles, SocketFetch } from "../core/contracts.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { WSContext, type WSReadyState, defineWebSocketHelper } from "hono/ws";
-import { FULL_ACCESS } from "../core/access.js";
+import { FULL_ACCESS } from "../core/mcp/access.js";
 import { createMcpPodman } from "../core/app.js";
-import { type Config, USAGE, parseCli } from "../core/config.js";
+import { type Config, USAGE, parseCli } from "../core/config/config.js";
 import { BadArgument, McpPodmanError } from "../core/errors.js";
-import { Logger } from "../core/log.js";
-import type { SocketFetch } from "../core/podman/client.js";
+import { Logger } from "../core/observability/log.js";
 import { type HostPathProbe, resolveHostPath } from "../core/policy/host-path.js";
-import type { HostEntry, HostFiles } from "../core/tools/tool.js";
-import { MCP_SUBPROTOCOL, offeredSubprotocols } from "../core/websocket.js";
+import { MCP_SUBPROTOCOL, offeredSubprotocols } from "../core/http/websocket.js";
 
 /** The slice of the Deno namespace this adapter uses (the project compiles without Deno's types). */
 interface DenoFileInfo {

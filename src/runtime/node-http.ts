@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { serve, upgradeWebSocket } from "@hono/node-server";
-import type { Config } from "../core/config.js";
+import type { Config } from "../core/config/config.js";
 import type { createMcpPodman } from "../core/app.js";
-import type { Logger } from "../core/log.js";
+import type { Logger } from "../core/observability/log.js";
 import { fail } from "./node-fail.js";
 import { mcpWebSocketServer } from "./node-websocket.js";
 

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { FULL_ACCESS } from "../core/access.js";
+import { FULL_ACCESS } from "../core/mcp/access.js";
 import { createMcpPodman } from "../core/app.js";
-import { type Config, USAGE, parseCli } from "../core/config.js";
+import { type Config, USAGE, parseCli } from "../core/config/config.js";
 import { McpPodmanError } from "../core/errors.js";
-import { Logger } from "../core/log.js";
+import { Logger } from "../core/observability/log.js";
 import { fail } from "./node-fail.js";
 import { nodeHostFiles, nodeResolveHostPath } from "./node-files.js";
 import { favourSmallHeap } from "./node-memory.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { requiredScope, scopeAllows, selectTools } from "../../src/core/access.js";
+import { requiredScope, scopeAllows, selectTools } from "../../src/core/mcp/access.js";
 import { BadArgument } from "../../src/core/errors.js";
 import { type AnyTool, defineTool } from "../../src/core/tools/tool.js";
 

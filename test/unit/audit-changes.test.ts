@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AuditTrail, auditedOutcome } from "../../src/core/audit.js";
+import { AuditTrail, auditedOutcome } from "../../src/core/observability/audit.js";
 import { podmanComposeDown, podmanComposeUp } from "../../src/core/tools/compose/project.js";
 import { defineTool } from "../../src/core/tools/tool.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AuditTrail, auditTarget } from "../../src/core/audit.js";
+import { AuditTrail, auditTarget } from "../../src/core/observability/audit.js";
 import { HIDDEN, maskSecrets } from "../../src/core/policy/secrets.js";
 
 describe("audit lines", () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { BearerTokens } from "../../src/core/auth.js";
+import { BearerTokens } from "../../src/core/http/auth.js";
 
 const grants = (...tokens: string[]) => tokens.map((token) => ({ token, scope: "admin" as const }));
 

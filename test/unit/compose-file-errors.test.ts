@@ -1,8 +1,8 @@
+import type { HostFiles } from "../../src/core/contracts.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadProject, loadProjectName } from "../../src/core/compose/load.js";
 import { fileContentRedactor } from "../../src/core/compose/redact.js";
-import type { HostFiles } from "../../src/core/tools/tool.js";
 
 const SECRET = "Zq7xK9secretW4";
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { parseCli, parseListen, type Config } from "../../src/core/config.js";
+import { parseCli, parseListen, type Config } from "../../src/core/config/config.js";
 import { BadArgument } from "../../src/core/errors.js";
 
 interface Setup {

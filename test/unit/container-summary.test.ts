@@ -1,11 +1,7 @@
+import { shortId } from "../../src/core/podman/ids.js";
 import { describe, it, expect } from "vitest";
 import type { ListedContainer, PortMapping } from "../../src/core/podman/containers.js";
-import {
-  formatPort,
-  humanDuration,
-  shortId,
-  statusText,
-} from "../../src/core/tools/containers/summary.js";
+import { formatPort, humanDuration, statusText } from "../../src/core/podman/container-summary.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

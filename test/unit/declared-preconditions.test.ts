@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { Access } from "../../src/core/access.js";
+import type { Access } from "../../src/core/mcp/access.js";
 import { PodmanClient } from "../../src/core/podman/client.js";
-import { callTool } from "../../src/core/server.js";
+import { callTool } from "../../src/core/mcp/server.js";
 import { DESTRUCTIVE, READ_ONLY } from "../../src/core/tools/annotations.js";
-import { defineTool, type HostFiles, type ToolContext } from "../../src/core/tools/tool.js";
+import type { HostFiles } from "../../src/core/contracts.js";
+import { defineTool, type ToolContext } from "../../src/core/tools/tool.js";
 import { DENY_ALL, policyWith } from "./deny-all-policy.js";
 
 const handled: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BadArgument } from "../../src/core/errors.js";
-import { GrepPattern, MAX_GREP_LENGTH } from "../../src/core/grep.js";
+import { GrepPattern, MAX_GREP_LENGTH } from "../../src/core/text/grep.js";
 
 const matches = async (pattern: string, line: string) =>
   (await GrepPattern.compile(pattern)).test(line);

@@ -1,3 +1,4 @@
+import type { HostEntry, HostFiles } from "../../src/core/contracts.js";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { BadArgument, PodmanRejected } from "../../src/core/errors.js";
@@ -8,9 +9,8 @@ import { PolicyRefusal } from "../../src/core/policy/refusal.js";
 import {
   CHECKED_CONTAINERFILE,
   checkedBuildContext,
-} from "../../src/core/tools/images/checked-context.js";
+} from "../../src/core/policy/checked-build-context.js";
 import { humanSize } from "../../src/core/tools/images/size.js";
-import type { HostEntry, HostFiles } from "../../src/core/tools/tool.js";
 
 const ID = "f1d03f218be55e47195ad398c31edf02d592ea829d08f27ef7aa25be7222e274";
 const signal = new AbortController().signal;

@@ -1,3 +1,4 @@
+import type { SocketFetch } from "../../src/core/contracts.js";
 import { describe, it, expect } from "vitest";
 import {
   Cancelled,
@@ -7,12 +8,7 @@ import {
   PodmanTimeout,
   PodmanUnreachable,
 } from "../../src/core/errors.js";
-import {
-  PodmanClient,
-  errorForStatus,
-  errorFromResponse,
-  type SocketFetch,
-} from "../../src/core/podman/client.js";
+import { PodmanClient, errorForStatus, errorFromResponse } from "../../src/core/podman/client.js";
 
 const SOCKET = "/run/user/1000/podman/podman.sock";
 

@@ -1,3 +1,4 @@
+import type { HostFiles } from "../../src/core/contracts.js";
 import { describe, expect, it } from "vitest";
 import { parseCompose } from "../../src/core/compose/parse.js";
 import { buildRunSpec, runArguments } from "../../src/core/tools/containers/run-spec-builder.js";
@@ -12,7 +13,6 @@ import {
   checkVolumeOptions,
   enforceContainerSpec,
 } from "../../src/core/policy/spec.js";
-import type { HostFiles } from "../../src/core/tools/tool.js";
 import { policyWith } from "./deny-all-policy.js";
 import type { ToolContext } from "../../src/core/tools/tool.js";
 import type { ContainerPolicy } from "../../src/core/policy/policy.js";

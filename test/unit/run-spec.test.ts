@@ -1,16 +1,14 @@
 import { describe, it, expect } from "vitest";
 import { BadArgument } from "../../src/core/errors.js";
+import { isIPv6 } from "../../src/core/podman/run-spec/addresses.js";
+import { envToList } from "../../src/core/podman/run-spec/env.js";
 import {
-  cpusToQuota,
-  envToList,
-  isIPv6,
   normalizeHealthcheckTest,
   parseDuration,
-  parseMemory,
-  parsePortMapping,
-  parseVolume,
-  volumesToSpec,
-} from "../../src/core/podman/run-spec.js";
+} from "../../src/core/podman/run-spec/healthcheck.js";
+import { parseVolume, volumesToSpec } from "../../src/core/podman/run-spec/mounts.js";
+import { parsePortMapping } from "../../src/core/podman/run-spec/ports.js";
+import { cpusToQuota, parseMemory } from "../../src/core/podman/run-spec/resources.js";
 
 describe("parsePortMapping", () => {
   it.each([

@@ -1,3 +1,4 @@
+import type { HostFiles } from "../../src/core/contracts.js";
 import { describe, it, expect } from "vitest";
 import { z } from "zod";
 import {
@@ -10,8 +11,8 @@ import {
   PodmanUnreachable,
 } from "../../src/core/errors.js";
 import { PodmanClient } from "../../src/core/podman/client.js";
-import { callTool } from "../../src/core/server.js";
-import { defineTool, type HostFiles, type ToolContext } from "../../src/core/tools/tool.js";
+import { callTool } from "../../src/core/mcp/server.js";
+import { defineTool, type ToolContext } from "../../src/core/tools/tool.js";
 import { DENY_ALL } from "./deny-all-policy.js";
 
 const failures: Record<string, () => Error> = {

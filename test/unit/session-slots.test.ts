@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SessionSlots, isRefusal, type SessionSlot } from "../../src/core/session-slots.js";
+import { SessionSlots, isRefusal, type SessionSlot } from "../../src/core/http/session-slots.js";
 
 const taken = (result: ReturnType<SessionSlots["take"]>): SessionSlot => {
   if (isRefusal(result)) throw new Error(result.message);

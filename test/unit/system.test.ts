@@ -1,6 +1,7 @@
+import type { SocketFetch } from "../../src/core/contracts.js";
 import { describe, expect, it } from "vitest";
 import { PodmanRejected } from "../../src/core/errors.js";
-import { PodmanClient, type SocketFetch } from "../../src/core/podman/client.js";
+import { PodmanClient } from "../../src/core/podman/client.js";
 import {
   MAX_EVENT_ATTRIBUTE_CHARS,
   chronological,

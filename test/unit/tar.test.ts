@@ -1,3 +1,4 @@
+import type { HostFiles } from "../../src/core/contracts.js";
 import { execFileSync } from "node:child_process";
 import {
   mkdirSync,
@@ -17,10 +18,9 @@ import { literalExclusions } from "../../src/core/podman/build-context.js";
 import {
   CHECKED_CONTAINERFILE,
   checkedBuildContext,
-} from "../../src/core/tools/images/checked-context.js";
+} from "../../src/core/policy/checked-build-context.js";
 import { DENY_ALL } from "./deny-all-policy.js";
 import { TarWriter, paxRecords, tarFiles, writeHostDirectory } from "../../src/core/podman/tar.js";
-import type { HostFiles } from "../../src/core/tools/tool.js";
 import { nodeHostFiles } from "../../src/runtime/node-files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "tar-test-"));

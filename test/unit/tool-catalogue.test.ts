@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { requiredScope } from "../../src/core/access.js";
-import { ToolRegistry } from "../../src/core/server.js";
+import { requiredScope } from "../../src/core/mcp/access.js";
+import { ToolRegistry } from "../../src/core/mcp/server.js";
 import composeFolder from "../../src/core/tools/compose/index.js";
 import containersFolder from "../../src/core/tools/containers/index.js";
 import imagesFolder from "../../src/core/tools/images/index.js";

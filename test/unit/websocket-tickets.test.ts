@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Access } from "../../src/core/access.js";
-import { WebSocketTickets } from "../../src/core/websocket-tickets.js";
+import type { Access } from "../../src/core/mcp/access.js";
+import { WebSocketTickets } from "../../src/core/http/websocket-tickets.js";
 
 const ACCESS: Access = { scope: "operate", tokenId: "0123abcd" };
 

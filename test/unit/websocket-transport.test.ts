@@ -4,7 +4,7 @@ import {
   type MessageSocket,
   WebSocketServerTransport,
   offeredSubprotocols,
-} from "../../src/core/websocket.js";
+} from "../../src/core/http/websocket.js";
 
 /** A socket that records what the transport does with it. */
 class RecordingSocket implements MessageSocket {

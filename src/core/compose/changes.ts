@@ -1,6 +1,7 @@
 import { removeContainer } from "../podman/containers.js";
-import type { ToolContext } from "../tools/tool.js";
-import { removeNetwork, removeVolume } from "./libpod.js";
+import type { CallContext } from "../call-context.js";
+import { removeNetwork } from "../podman/networks.js";
+import { removeVolume } from "../podman/volumes.js";
 
 const ROLLBACK_TIMEOUT_MS = 60_000;
 
@@ -16,7 +17,7 @@ export class UpChanges {
    * Removes what this call created (containers, then networks, then volumes),
    * and says so in the error's message, along with anything it could not remove.
    */
-  async rollBack(ctx: ToolContext, error: unknown): Promise<unknown> {
+  async rollBack(ctx: CallContext, error: unknown): Promise<unknown> {
     if (!(error instanceof Error)) return error;
     // The call's own signal may be the reason we are here (cancelled): undo regardless.
     const signal = AbortSignal.timeout(ROLLBACK_TIMEOUT_MS);
@@ -36,10 +37,14 @@ export class UpChanges {
       );
     }
     for (const name of [...this.networks].reverse()) {
-      await attempt(`network ${name}`, () => removeNetwork(ctx.podman, name, signal));
+      await attempt(`network ${name}`, () =>
+        removeNetwork(ctx.podman, name, { force: false }, signal),
+      );
     }
     for (const name of [...this.volumes].reverse()) {
-      await attempt(`volume ${name}`, () => removeVolume(ctx.podman, name, signal));
+      await attempt(`volume ${name}`, () =>
+        removeVolume(ctx.podman, name, { force: false }, signal),
+      );
     }
     const notes = [
       removed.length

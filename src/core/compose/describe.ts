@@ -6,7 +6,7 @@ import {
   inspectContainer,
   listContainers,
 } from "../podman/containers.js";
-import { publishedPorts, statusText } from "../tools/containers/summary.js";
+import { publishedPorts, statusText } from "../podman/container-summary.js";
 import { LABEL, projectFilter } from "./names.js";
 
 export interface ContainerState {

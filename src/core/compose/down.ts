@@ -1,8 +1,10 @@
+import { shortId } from "../podman/ids.js";
 import { PodmanRejected } from "../errors.js";
 import { removeContainer } from "../podman/containers.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import { listProjectContainers } from "./describe.js";
-import { listNetworksByLabel, listVolumesByLabel, removeNetwork, removeVolume } from "./libpod.js";
+import { listNetworks, removeNetwork } from "../podman/networks.js";
+import { listVolumes, removeVolume } from "../podman/volumes.js";
 import { projectFilter } from "./names.js";
 import { foreignObjectRefusal, ownershipRequired } from "../policy/ownership.js";
 import { MANAGED_LABEL } from "../policy/policy.js";
@@ -26,7 +28,7 @@ export interface DownReport {
  * project, and its volumes only when asked. Nothing without the label is touched.
  */
 export async function composeDown(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: string,
   options: DownOptions,
 ): Promise<DownReport> {
@@ -39,9 +41,9 @@ export async function composeDown(
   const containers = await listProjectContainers(ctx.podman, project, ctx.signal);
   // Newest first: dependents were created after what they depend on.
   containers.sort((a, b) => b.Created.localeCompare(a.Created));
-  const networks = await listNetworksByLabel(ctx.podman, projectFilter(project), ctx.signal);
+  const networks = await listNetworks(ctx.podman, { label: [projectFilter(project)] }, ctx.signal);
   const volumes = options.volumes
-    ? await listVolumesByLabel(ctx.podman, projectFilter(project), ctx.signal)
+    ? await listVolumes(ctx.podman, { label: [projectFilter(project)] }, ctx.signal)
     : [];
   if (ownershipRequired(ctx)) {
     // All or nothing: a project another tool started is refused before anything is removed.
@@ -55,7 +57,7 @@ export async function composeDown(
     if (volume) throw foreignObjectRefusal(ctx, "volume", volume.Name);
   }
   for (const container of containers) {
-    const name = container.Names[0] ?? container.Id.slice(0, 12);
+    const name = container.Names[0] ?? shortId(container.Id);
     await ctx.progress(`removing ${name}`);
     const reports = await removeContainer(
       ctx.podman,
@@ -69,13 +71,13 @@ export async function composeDown(
   }
   for (const network of networks) {
     await ctx.progress(`removing network ${network.name}`);
-    await removeNetwork(ctx.podman, network.name, ctx.signal);
+    await removeNetwork(ctx.podman, network.name, { force: false }, ctx.signal);
     report.networks_removed.push(network.name);
   }
   if (options.volumes) {
     for (const volume of volumes) {
       await ctx.progress(`removing volume ${volume.Name}`);
-      await removeVolume(ctx.podman, volume.Name, ctx.signal);
+      await removeVolume(ctx.podman, volume.Name, { force: false }, ctx.signal);
       report.volumes_removed.push(volume.Name);
     }
   }

@@ -3,9 +3,9 @@ import { buildImage } from "../podman/build.js";
 import { managedLabels } from "../policy/ownership.js";
 import { pullImage } from "../podman/images.js";
 import { checkImageRegistry } from "../policy/registry.js";
-import { type BuildSource, checkedBuildContext } from "../tools/images/checked-context.js";
-import type { ToolContext } from "../tools/tool.js";
-import { type LocalImage, localImage } from "./libpod.js";
+import { type BuildSource, checkedBuildContext } from "../policy/checked-build-context.js";
+import type { CallContext } from "../call-context.js";
+import { type LocalImage, localImage } from "../podman/images.js";
 import type { ComposeProject, ServiceConfig } from "./model.js";
 import { LABEL, builtImageFor } from "./names.js";
 
@@ -30,7 +30,7 @@ export const imageReferenceOf = (project: ComposeProject, service: ServiceConfig
  * and is missing (or `rebuild` is set), pulled when missing otherwise.
  */
 export async function ensureImages(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   services: readonly ServiceConfig[],
   rebuild: boolean,
@@ -50,7 +50,7 @@ export async function ensureImages(
 }
 
 async function resolve(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   service: ServiceConfig,
   reference: string,
@@ -83,7 +83,7 @@ async function resolve(
 }
 
 async function build(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   service: ServiceConfig,
   reference: string,

@@ -1,5 +1,5 @@
+import type { HostFiles } from "../contracts.js";
 import { BadArgument, McpPodmanError } from "../errors.js";
-import type { HostFiles } from "../tools/tool.js";
 import { parseEnvFile } from "./env-file.js";
 import { basename, dirname, isAbsolute, normalizeAbsolute } from "./host-path.js";
 import { interpolate } from "./interpolate.js";

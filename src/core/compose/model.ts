@@ -1,4 +1,4 @@
-import type { PortMapping } from "../podman/run-spec.js";
+import type { PortMapping } from "../podman/run-spec/ports.js";
 
 /** A compose file validated and normalised: every relative path resolved, every form unified. */
 export interface ComposeProject {

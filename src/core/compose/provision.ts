@@ -1,7 +1,8 @@
 import { NotFound } from "../errors.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import type { UpChanges } from "./changes.js";
-import { createNetwork, createVolume, networkExists, volumeExists } from "./libpod.js";
+import { createNetwork, networkExists } from "../podman/networks.js";
+import { createVolume, volumeExists } from "../podman/volumes.js";
 import type { ComposeProject, ServiceConfig } from "./model.js";
 import { LABEL } from "./names.js";
 import { checkJoinedNetworks } from "../policy/joined.js";
@@ -12,7 +13,7 @@ import { checkOwnership, managedLabels } from "../policy/ownership.js";
  * network of that name is used as it is); an external one must exist.
  */
 export async function ensureNetworks(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   services: readonly ServiceConfig[],
   changes: UpChanges,
@@ -35,6 +36,8 @@ export async function ensureNetworks(
         name: network.name,
         ...(network.driver ? { driver: network.driver } : {}),
         internal: network.internal,
+        // Service names resolve through aardvark-dns only on networks created with it.
+        dns_enabled: true,
         labels: {
           ...network.labels,
           [LABEL.project]: project.name,
@@ -50,7 +53,7 @@ export async function ensureNetworks(
 
 /** The same for the named volumes the services mount. */
 export async function ensureVolumes(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   services: readonly ServiceConfig[],
   changes: UpChanges,

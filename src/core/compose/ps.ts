@@ -1,5 +1,6 @@
+import { shortId } from "../podman/ids.js";
 import { maskUnlessShown } from "../policy/secrets.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import { composeStatus, containerState, listProjectContainers } from "./describe.js";
 import { LABEL } from "./names.js";
 
@@ -15,7 +16,7 @@ export interface PsEntry {
 }
 
 /** `docker compose ps -a`: every container of the project, by service. */
-export async function composePs(ctx: ToolContext, project: string): Promise<PsEntry[]> {
+export async function composePs(ctx: CallContext, project: string): Promise<PsEntry[]> {
   const containers = await listProjectContainers(ctx.podman, project, ctx.signal);
   const now = Date.now();
   const entries: PsEntry[] = [];
@@ -25,7 +26,7 @@ export async function composePs(ctx: ToolContext, project: string): Promise<PsEn
     entries.push({
       service: container.Labels?.[LABEL.service] ?? "",
       name: container.Names[0] ?? "",
-      id: container.Id.slice(0, 12),
+      id: shortId(container.Id),
       state: details.state,
       status: composeStatus(container, now),
       ...(details.health ? { health: details.health } : {}),

@@ -1,11 +1,7 @@
-import {
-  normalizeHealthcheckTest,
-  parseDuration,
-  parseMemory,
-  parsePortMapping,
-  parseVolume,
-  type PortMapping,
-} from "../podman/run-spec.js";
+import { normalizeHealthcheckTest, parseDuration } from "../podman/run-spec/healthcheck.js";
+import { parseVolume } from "../podman/run-spec/mounts.js";
+import { parsePortMapping, type PortMapping } from "../podman/run-spec/ports.js";
+import { parseMemory } from "../podman/run-spec/resources.js";
 import { isAbsolute, resolvePath, staysInside } from "./host-path.js";
 import { type IssueList, type KeyPath, at, fail } from "./issues.js";
 import type {

@@ -1,4 +1,4 @@
-import { cpusToQuota } from "../podman/run-spec.js";
+import { cpusToQuota } from "../podman/run-spec/resources.js";
 import type { ComposeProject, HealthcheckConfig, ServiceConfig } from "./model.js";
 import { LABEL, containerNameFor } from "./names.js";
 

@@ -1,6 +1,7 @@
+import { shortId } from "../podman/ids.js";
 import type { ListedContainer } from "../podman/containers.js";
 import { createContainer, removeContainer, startContainer } from "../podman/containers.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import { UpChanges } from "./changes.js";
 import { type ContainerState, containerState, listProjectContainers } from "./describe.js";
 import { type ImageReport, ensureImages } from "./images.js";
@@ -71,7 +72,7 @@ const PAST_TENSE: Record<ContainerAction, ServiceAction> = {
  * each waiting for its dependencies' conditions. A failure removes what this call created.
  */
 export async function composeUp(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   options: UpOptions,
 ): Promise<UpReport> {
@@ -103,7 +104,7 @@ export async function composeUp(
       images_built: images.built,
       orphans: existing
         .filter((container) => !known.has(container.Labels?.[LABEL.service] ?? ""))
-        .map((container) => container.Names[0] ?? container.Id.slice(0, 12)),
+        .map((container) => container.Names[0] ?? shortId(container.Id)),
     };
   } catch (error) {
     throw await changes.rollBack(ctx, error);
@@ -111,7 +112,7 @@ export async function composeUp(
 }
 
 async function ensureContainer(
-  ctx: ToolContext,
+  ctx: CallContext,
   project: ComposeProject,
   service: ServiceConfig,
   images: ImageReport,
@@ -163,7 +164,7 @@ function findServiceContainer(existing: readonly ListedContainer[], service: str
 }
 
 async function startInOrder(
-  ctx: ToolContext,
+  ctx: CallContext,
   planned: readonly PlannedContainer[],
   deadline: number,
 ) {
@@ -183,7 +184,7 @@ async function startInOrder(
 }
 
 async function satisfy(
-  ctx: ToolContext,
+  ctx: CallContext,
   dependency: PlannedContainer,
   dependent: string,
   condition: DependencyCondition,
@@ -203,7 +204,7 @@ async function satisfy(
 }
 
 async function describeOutcomes(
-  ctx: ToolContext,
+  ctx: CallContext,
   planned: readonly PlannedContainer[],
 ): Promise<ServiceOutcome[]> {
   const outcomes: ServiceOutcome[] = [];
@@ -215,7 +216,7 @@ async function describeOutcomes(
     outcomes.push({
       service: entry.service.name,
       container: entry.name,
-      id: entry.id.slice(0, 12),
+      id: shortId(entry.id),
       action: PAST_TENSE[entry.action],
       ...state,
     });

@@ -1,7 +1,7 @@
 import { Cancelled, Conflict, PodmanTimeout } from "../errors.js";
 import type { PodmanClient } from "../podman/client.js";
 import { type ContainerInspect, inspectContainer, waitForExit } from "../podman/containers.js";
-import { runHealthcheck } from "./libpod.js";
+import { runHealthcheck } from "../podman/system.js";
 
 interface HealthState {
   Status?: string;
@@ -62,10 +62,12 @@ export async function waitHealthy(
     if (Date.now() + intervalMs > deadline) throw notInTime(target, "healthy", health);
     await sleep(intervalMs, signal);
     onCheck?.();
-    await runHealthcheck(podman, target.id, checkTimeoutMs, signal).catch((error: unknown) => {
-      // It stopped meanwhile: the inspect below reports that.
-      if (!(error instanceof Conflict)) throw error;
-    });
+    await runHealthcheck(podman, target.id, podman.timeoutMs + checkTimeoutMs, signal).catch(
+      (error: unknown) => {
+        // It stopped meanwhile: the inspect below reports that.
+        if (!(error instanceof Conflict)) throw error;
+      },
+    );
     inspected = (await inspectContainer(podman, target.id, signal)) as HealthInspect;
   }
 }

@@ -7,21 +7,8 @@ import {
   PodmanTimeout,
   PodmanUnreachable,
 } from "../errors.js";
-import { tracePodmanRequest } from "../telemetry.js";
-
-/** What the client reads of an answer: a fetch Response has it, and so may a lighter object. */
-export interface PodmanResponse {
-  readonly status: number;
-  readonly ok: boolean;
-  readonly body: ReadableStream<Uint8Array> | null;
-  text(): Promise<string>;
-}
-
-/**
- * A fetch bound to Podman's unix socket, supplied by the runtime adapter
- * (node:http with a socketPath on Node, Deno.createHttpClient on Deno).
- */
-export type SocketFetch = (url: string, init: RequestInit) => Promise<PodmanResponse>;
+import type { PodmanResponse, SocketFetch } from "../contracts.js";
+import { tracePodmanRequest } from "../observability/telemetry.js";
 
 /**
  * Podman 4.x and 5.x both serve the v4.0.0 libpod paths. The host is "libpod"
@@ -91,6 +78,24 @@ export class PodmanClient {
     }
     if (response.ok || response.status === 304) return response;
     throw await errorFromResponse(response);
+  }
+
+  /** Sends a request whose answer carries nothing to read; answers its status. */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<number> {
+    const response = await this.request(method, path, options);
+    await response.body?.cancel();
+    return response.status;
+  }
+
+  /** libpod's `.../exists` endpoints answer 204 when the object exists, 404 when not. */
+  async exists(path: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.send("GET", path, { signal });
+      return true;
+    } catch (error) {
+      if (error instanceof NotFound) return false;
+      throw error;
+    }
   }
 
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

@@ -1,4 +1,5 @@
-import type { PodmanClient, PodmanResponse, Query } from "./client.js";
+import type { PodmanResponse } from "../contracts.js";
+import type { PodmanClient, Query } from "./client.js";
 import { encodeFilters } from "./filters.js";
 
 /** The fields of libpod's container list entries that we read (Podman 4.3 and 5.x). */
@@ -36,7 +37,8 @@ export interface ContainerInspect {
     StartedAt: string;
     FinishedAt: string;
   };
-  Config: { Tty?: boolean };
+  Config: { Tty?: boolean; Labels?: Record<string, string> | null };
+  HostConfig?: { NetworkMode?: string };
   NetworkSettings?: {
     Ports?: Record<string, { HostIp: string; HostPort: string }[] | null>;
   };
@@ -96,12 +98,11 @@ export async function startContainer(
   nameOrId: string,
   signal: AbortSignal,
 ): Promise<StateChange> {
-  const response = await podman.request("POST", `${containerPath(nameOrId)}/start`, {
+  const status = await podman.send("POST", `${containerPath(nameOrId)}/start`, {
     signal,
     what: `Starting ${nameOrId}`,
   });
-  await response.body?.cancel();
-  return response.status === 304 ? "unchanged" : "changed";
+  return status === 304 ? "unchanged" : "changed";
 }
 
 /** The request may legitimately take as long as the stop timeout itself. */
@@ -115,14 +116,13 @@ export async function stopContainer(
   timeoutSeconds: number | undefined,
   signal: AbortSignal,
 ): Promise<StateChange> {
-  const response = await podman.request("POST", `${containerPath(nameOrId)}/stop`, {
+  const status = await podman.send("POST", `${containerPath(nameOrId)}/stop`, {
     query: { timeout: timeoutSeconds },
     signal,
     timeoutMs: lifecycleTimeout(podman, timeoutSeconds),
     what: `Stopping ${nameOrId}`,
   });
-  await response.body?.cancel();
-  return response.status === 304 ? "unchanged" : "changed";
+  return status === 304 ? "unchanged" : "changed";
 }
 
 export async function restartContainer(
@@ -131,13 +131,12 @@ export async function restartContainer(
   timeoutSeconds: number | undefined,
   signal: AbortSignal,
 ): Promise<void> {
-  const response = await podman.request("POST", `${containerPath(nameOrId)}/restart`, {
+  await podman.send("POST", `${containerPath(nameOrId)}/restart`, {
     query: { t: timeoutSeconds },
     signal,
     timeoutMs: lifecycleTimeout(podman, timeoutSeconds),
     what: `Restarting ${nameOrId}`,
   });
-  await response.body?.cancel();
 }
 
 export interface RemoveReport {

@@ -1,7 +1,7 @@
+import { shortId } from "./ids.js";
 import { PodmanTimeout } from "../errors.js";
 import { errorForStatus, type PodmanClient } from "./client.js";
 import { readJsonLines } from "./json-stream.js";
-import { shortenId } from "./system.js";
 
 /** One line of GET /libpod/events. */
 export interface RawEvent {
@@ -119,11 +119,11 @@ export function summarizeEvent(raw: RawEvent & { ContainerExitCode?: number }): 
   const action = raw.Action || raw.status || "";
   const summary: EventSummary = { time: eventTime(raw), type: raw.Type ?? "", action };
   const id = raw.Actor?.ID || raw.id;
-  if (id) summary.id = shortenId(id);
-  if (attributes.name) summary.name = shortenId(attributes.name);
+  if (id) summary.id = shortId(id);
+  if (attributes.name) summary.name = shortId(attributes.name);
   const image = attributes.image || raw.from;
   if (image && image !== attributes.name) summary.image = image;
-  if (attributes.podId) summary.pod = shortenId(attributes.podId);
+  if (attributes.podId) summary.pod = shortId(attributes.podId);
   // 4.3 puts containerExitCode (mostly "0") on every event: it only means something
   // on "died" (the container's) and "exec_died" (the exec session's).
   const exitCode = raw.ContainerExitCode ?? attributes.containerExitCode;

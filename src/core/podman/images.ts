@@ -1,3 +1,4 @@
+import { shortId } from "./ids.js";
 import { BadArgument, NotFound, PodmanRejected } from "../errors.js";
 import { errorForStatus, type PodmanClient } from "./client.js";
 import { readJsonLines } from "./json-stream.js";
@@ -51,6 +52,31 @@ export async function imageId(
     signal,
   });
   return inspected.Id;
+}
+
+export interface LocalImage {
+  id: string;
+  /** The image defines a HEALTHCHECK (only docker-format images carry one). */
+  hasHealthcheck: boolean;
+}
+
+/** The image in local storage, or undefined when it is not there. */
+export async function localImage(
+  podman: PodmanClient,
+  reference: string,
+  signal: AbortSignal,
+): Promise<LocalImage | undefined> {
+  try {
+    const image = await podman.json<{
+      Id: string;
+      HealthCheck?: { Test?: string[] | null } | null;
+    }>("GET", `${imagePath(reference)}/json`, { signal });
+    const test = image.HealthCheck?.Test ?? [];
+    return { id: image.Id, hasHealthcheck: test.length > 0 && test[0] !== "NONE" };
+  } catch (error) {
+    if (error instanceof NotFound) return undefined;
+    throw error;
+  }
 }
 
 export interface RegistryOptions {
@@ -236,7 +262,7 @@ export async function pruneImages(
   const pruned: PruneReport["pruned"] = [];
   const errors: string[] = [];
   for (const report of reports ?? []) {
-    if (report.Err) errors.push(`${report.Id.slice(0, 12)}: ${report.Err}`);
+    if (report.Err) errors.push(`${shortId(report.Id)}: ${report.Err}`);
     else pruned.push({ id: report.Id, size: report.Size ?? 0 });
   }
   return { pruned, errors };

@@ -1,3 +1,4 @@
+import { shortId } from "./ids.js";
 import { NotFound, PodmanRejected } from "../errors.js";
 import type { PodmanClient } from "./client.js";
 import { FORCED_REMOVAL_MARGIN_MS, describeReportError } from "./removal.js";
@@ -83,7 +84,7 @@ export async function teardownKube(
   });
   const failures = (report?.RmReport ?? [])
     .filter((entry) => entry.Err)
-    .map((entry) => `pod ${entry.Id.slice(0, 12)}: ${describeReportError(entry.Err)}`);
+    .map((entry) => `pod ${shortId(entry.Id)}: ${describeReportError(entry.Err)}`);
   if (failures.length) {
     throw new PodmanRejected(`Tearing down failed for ${failures.join("; ")}`, 500);
   }

@@ -56,6 +56,9 @@ export function inspectNetwork(
   return podman.json<NetworkInfo>("GET", `${networkPath(name)}/json`, { signal });
 }
 
+export const networkExists = (podman: PodmanClient, name: string, signal: AbortSignal) =>
+  podman.exists(`${networkPath(name)}/exists`, signal);
+
 export function createNetwork(
   podman: PodmanClient,
   spec: NetworkSpec,
@@ -64,7 +67,7 @@ export function createNetwork(
   return podman.json<NetworkInfo>("POST", "/networks/create", {
     body: spec,
     signal,
-    what: "Creating the network",
+    what: `Creating network ${spec.name}`,
   });
 }
 

@@ -1,4 +1,4 @@
-import type { GrepPattern } from "../grep.js";
+import type { GrepPattern } from "../text/grep.js";
 import { TailBuffer, utf8ByteLength } from "./bounded-text.js";
 import type { PodmanClient } from "./client.js";
 import { containerLogs } from "./containers.js";

@@ -1,5 +1,7 @@
+import { shortIdsIn } from "./ids.js";
+import type { PodmanResponse } from "../contracts.js";
 import { BadArgument, Conflict, McpPodmanError, NotFound, PodmanRejected } from "../errors.js";
-import type { PodmanClient, PodmanResponse } from "./client.js";
+import type { PodmanClient } from "./client.js";
 import {
   type ListedContainer,
   type StateChange,
@@ -7,7 +9,8 @@ import {
   stopContainer,
 } from "./containers.js";
 import { encodeFilters } from "./filters.js";
-import { type PortMappingInput, parsePortMapping } from "./run-spec.js";
+import { describeReportError } from "./removal.js";
+import { type PortMappingInput, parsePortMapping } from "./run-spec/ports.js";
 
 /** The fields of libpod's pod list entries that we read (Podman 4.3 and 5.x). */
 export interface ListedPod {
@@ -28,7 +31,9 @@ export interface PodInspect {
   InfraContainerID?: string;
   InfraConfig?: {
     PortBindings?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+    HostNetwork?: boolean;
   } | null;
+  Labels?: Record<string, string> | null;
   Containers?: { Id: string; Name: string; State: string }[] | null;
   [key: string]: unknown;
 }
@@ -298,20 +303,5 @@ function reportErrors(report: unknown): string[] {
   if (typeof report !== "object" || report === null) return [];
   const { Errs, Err } = report as PodReport;
   const errors = [...(Array.isArray(Errs) ? Errs : []), ...(Err ? [Err] : [])];
-  return errors.map(describeReportError).map(shortenIds);
-}
-
-function describeReportError(error: unknown): string {
-  if (typeof error === "string") return error;
-  if (typeof error === "object" && error !== null) {
-    const { message, cause } = error as { message?: unknown; cause?: unknown };
-    if (typeof message === "string" && message) return message;
-    if (typeof cause === "string" && cause) return cause;
-  }
-  return JSON.stringify(error);
-}
-
-/** Full 64-character ids make error sentences unreadable. */
-function shortenIds(text: string): string {
-  return text.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, "$1");
+  return errors.map(describeReportError).map(shortIdsIn);
 }

@@ -28,6 +28,11 @@ export interface PodmanInfo {
   version: { APIVersion: string; Version: string };
 }
 
+/** Answers when Podman answers its ping; throws the typed error when not. */
+export async function ping(podman: PodmanClient, timeoutMs: number): Promise<void> {
+  await podman.send("GET", "/_ping", { timeoutMs });
+}
+
 export function getInfo(podman: PodmanClient, signal: AbortSignal): Promise<PodmanInfo> {
   return podman.json<PodmanInfo>("GET", "/info", { signal, what: "Reading Podman's info" });
 }
@@ -165,11 +170,6 @@ export function runHealthcheck(
 }
 
 /** Everything below shapes libpod answers into the compact forms the tools answer. */
-
-const FULL_ID = /^[0-9a-f]{64}$/;
-
-/** A 64-hex id becomes its 12-character short form; anything else stays. */
-export const shortenId = (value: string) => (FULL_ID.test(value) ? value.slice(0, 12) : value);
 
 export interface UsageSummary {
   count: number;

@@ -1,5 +1,5 @@
+import type { HostEntry, HostFiles } from "../contracts.js";
 import { BadArgument } from "../errors.js";
-import type { HostEntry, HostFiles } from "../tools/tool.js";
 
 /** One member of an archive; directories end their path with "/" or set type. */
 export interface TarEntry {

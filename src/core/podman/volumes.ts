@@ -76,6 +76,18 @@ async function queryVolumes(
   return volumes ?? [];
 }
 
+export const volumeExists = (podman: PodmanClient, name: string, signal: AbortSignal) =>
+  podman.exists(`${volumePath(name)}/exists`, signal);
+
+/** libpod's volume document. */
+export function inspectVolume(
+  podman: PodmanClient,
+  name: string,
+  signal: AbortSignal,
+): Promise<VolumeInfo> {
+  return podman.json<VolumeInfo>("GET", `${volumePath(name)}/json`, { signal });
+}
+
 export function createVolume(
   podman: PodmanClient,
   spec: VolumeSpec,
@@ -84,7 +96,7 @@ export function createVolume(
   return podman.json<VolumeInfo>("POST", "/volumes/create", {
     body: spec,
     signal,
-    what: "Creating the volume",
+    what: spec.Name ? `Creating volume ${spec.Name}` : "Creating the volume",
   });
 }
 
@@ -95,13 +107,12 @@ export async function removeVolume(
   options: { force: boolean; timeoutSeconds?: number },
   signal: AbortSignal,
 ): Promise<void> {
-  const response = await podman.request("DELETE", volumePath(name), {
+  await podman.send("DELETE", volumePath(name), {
     query: { force: options.force, timeout: options.timeoutSeconds },
     signal,
     timeoutMs: options.force ? podman.timeoutMs + FORCED_REMOVAL_MARGIN_MS : undefined,
     what: `Removing volume ${name}`,
   });
-  await response.body?.cancel();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { getInfo } from "../podman/system.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import { PolicyRefusal } from "./refusal.js";
 
 /**
@@ -7,7 +7,7 @@ import { PolicyRefusal } from "./refusal.js";
  * container without them and only warns. A ceiling the operator set must then stop the call
  * rather than pass unenforced.
  */
-export async function checkCeilingsEnforced(ctx: ToolContext): Promise<void> {
+export async function checkCeilingsEnforced(ctx: CallContext): Promise<void> {
   const { maxMemoryBytes, maxCpus, maxPids } = ctx.policy;
   const flags = [
     maxMemoryBytes !== undefined && "--max-memory",

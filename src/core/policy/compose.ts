@@ -1,8 +1,8 @@
+import type { HostFiles } from "../contracts.js";
 import type { ComposeProject, ServiceConfig } from "../compose/model.js";
 import { composeBuildSource } from "../compose/images.js";
 import { serviceSpec } from "../compose/spec.js";
-import { checkedBuildContext } from "../tools/images/checked-context.js";
-import type { HostFiles } from "../tools/tool.js";
+import { checkedBuildContext } from "./checked-build-context.js";
 import type { ContainerPolicy } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";
 import { checkContainerSpec, checkVolumeOptions } from "./spec.js";

@@ -1,4 +1,4 @@
-import type { HostEntry, HostFiles } from "../tools/tool.js";
+import type { HostEntry, HostFiles } from "../contracts.js";
 import { PolicyRefusal } from "./refusal.js";
 
 const FLAG = "--allow-read DIR";

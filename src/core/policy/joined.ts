@@ -1,4 +1,6 @@
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
+import { inspectContainer } from "../podman/containers.js";
+import { inspectPod } from "../podman/pods.js";
 import { checkOwnership, ownershipRequired } from "./ownership.js";
 import { RULE } from "./spec.js";
 
@@ -8,27 +10,19 @@ import { RULE } from "./spec.js";
  * when the pod or container is not the server's own.
  */
 export async function checkJoinedNamespaces(
-  ctx: ToolContext,
+  ctx: CallContext,
   { pod, network }: { pod?: string; network?: string },
 ): Promise<void> {
   if (pod !== undefined) {
     await checkOwnership(ctx, "pod", pod);
-    const inspected = await ctx.podman.json<{ InfraConfig?: { HostNetwork?: boolean } }>(
-      "GET",
-      `/pods/${encodeURIComponent(pod)}/json`,
-      { signal: ctx.signal },
-    );
+    const inspected = await inspectPod(ctx.podman, pod, ctx.signal);
     if (inspected.InfraConfig?.HostNetwork && !ctx.policy.allowHostNamespaces)
       throw RULE.hostNamespace("network");
   }
   if (network?.startsWith("container:")) {
     const target = network.slice("container:".length);
     await checkOwnership(ctx, "container", target);
-    const inspected = await ctx.podman.json<{ HostConfig?: { NetworkMode?: string } }>(
-      "GET",
-      `/containers/${encodeURIComponent(target)}/json`,
-      { signal: ctx.signal },
-    );
+    const inspected = await inspectContainer(ctx.podman, target, ctx.signal);
     if (inspected.HostConfig?.NetworkMode === "host" && !ctx.policy.allowHostNamespaces)
       throw RULE.hostNamespace("network");
   }
@@ -41,7 +35,7 @@ const PLAY_NETWORK_MODES = /^(bridge|none|private|slirp4netns|pasta)(:|$)/;
  * "host" and "ns:PATH" reach the host's namespace, "container:NAME" another
  * container's, and any other name is a network to join.
  */
-export async function checkPlayNetwork(ctx: ToolContext, network: string | undefined) {
+export async function checkPlayNetwork(ctx: CallContext, network: string | undefined) {
   if (network === undefined) return;
   for (const part of network.split(",").map((item) => item.trim())) {
     if (part === "host" || part.startsWith("ns:")) {
@@ -59,7 +53,7 @@ export async function checkPlayNetwork(ctx: ToolContext, network: string | undef
  * token held to ownership may join the server's own networks and those the
  * operator lists with --allow-network.
  */
-export async function checkJoinedNetworks(ctx: ToolContext, names: Iterable<string>) {
+export async function checkJoinedNetworks(ctx: CallContext, names: Iterable<string>) {
   if (!ownershipRequired(ctx)) return;
   for (const name of names) {
     if (!ctx.policy.allowNetworks.includes(name)) await checkOwnership(ctx, "network", name);

@@ -1,6 +1,10 @@
 import { Conflict, NotFound } from "../errors.js";
-import { createVolume, removeVolume } from "../podman/volumes.js";
-import type { ToolContext } from "../tools/tool.js";
+import type { PodmanClient } from "../podman/client.js";
+import { inspectContainer } from "../podman/containers.js";
+import { inspectNetwork } from "../podman/networks.js";
+import { inspectPod } from "../podman/pods.js";
+import { createVolume, inspectVolume, removeVolume } from "../podman/volumes.js";
+import type { CallContext } from "../call-context.js";
 import { MANAGED_LABEL } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";
 
@@ -15,11 +19,13 @@ export const withManagedLabel = (labels: Record<string, string> | undefined) => 
   ...managedLabels(),
 });
 
-const INSPECT_PATH: Record<OwnedKind, (name: string) => string> = {
-  container: (name) => `/containers/${encodeURIComponent(name)}/json`,
-  pod: (name) => `/pods/${encodeURIComponent(name)}/json`,
-  volume: (name) => `/volumes/${encodeURIComponent(name)}/json`,
-  network: (name) => `/networks/${encodeURIComponent(name)}/json`,
+type Inspect = (podman: PodmanClient, name: string, signal: AbortSignal) => Promise<Labelled>;
+
+const INSPECT: Record<OwnedKind, Inspect> = {
+  container: inspectContainer,
+  pod: inspectPod,
+  volume: inspectVolume,
+  network: inspectNetwork,
 };
 
 interface Labelled {
@@ -33,7 +39,7 @@ function labelsOf(document: Labelled): Record<string, string> {
 }
 
 /** Whether this caller must prove the object is managed before changing it. */
-export function ownershipRequired(ctx: Pick<ToolContext, "access" | "policy">): boolean {
+export function ownershipRequired(ctx: Pick<CallContext, "access" | "policy">): boolean {
   return ctx.access.scope !== "admin" || ctx.policy.managedOnly;
 }
 
@@ -42,20 +48,18 @@ export function ownershipRequired(ctx: Pick<ToolContext, "access" | "policy">): 
  * is an admin and --managed-only is not set. Runs before the mutating call.
  */
 export async function checkOwnership(
-  ctx: ToolContext,
+  ctx: CallContext,
   kind: OwnedKind,
   name: string,
 ): Promise<void> {
   if (!ownershipRequired(ctx)) return;
-  const document = await ctx.podman.json<Labelled>("GET", INSPECT_PATH[kind](name), {
-    signal: ctx.signal,
-  });
+  const document = await INSPECT[kind](ctx.podman, name, ctx.signal);
   if (labelsOf(document)[MANAGED_LABEL] === "true") return;
   throw foreignObjectRefusal(ctx, kind, name);
 }
 
 export function foreignObjectRefusal(
-  ctx: Pick<ToolContext, "policy">,
+  ctx: Pick<CallContext, "policy">,
   kind: OwnedKind,
   name: string,
 ): PolicyRefusal {
@@ -70,7 +74,7 @@ export function foreignObjectRefusal(
 
 /** checkOwnership for each object that exists; the missing ones are nobody's. */
 export async function checkOwnershipIfExists(
-  ctx: ToolContext,
+  ctx: CallContext,
   kind: OwnedKind,
   names: readonly string[],
 ): Promise<void> {
@@ -90,7 +94,7 @@ export async function checkOwnershipIfExists(
  * create it unlabelled: foreign from then on, even to the caller who asked
  * for it). Answers the names it created; on a refusal it removes them again.
  */
-export async function claimVolumes(ctx: ToolContext, names: readonly string[]): Promise<string[]> {
+export async function claimVolumes(ctx: CallContext, names: readonly string[]): Promise<string[]> {
   const created: string[] = [];
   try {
     for (const name of new Set(names)) {
@@ -110,9 +114,8 @@ export async function claimVolumes(ctx: ToolContext, names: readonly string[]): 
 }
 
 /** The labels of an existing volume; undefined when it did not exist and is created now. */
-async function existingVolumeLabels(ctx: ToolContext, name: string) {
-  const inspect = () =>
-    ctx.podman.json<Labelled>("GET", INSPECT_PATH.volume(name), { signal: ctx.signal });
+async function existingVolumeLabels(ctx: CallContext, name: string) {
+  const inspect = () => inspectVolume(ctx.podman, name, ctx.signal);
   try {
     return labelsOf(await inspect());
   } catch (error) {
@@ -129,7 +132,7 @@ async function existingVolumeLabels(ctx: ToolContext, name: string) {
 }
 
 /** Removes volumes claimVolumes created for a container that then never ran. */
-export async function releaseVolumes(ctx: ToolContext, names: readonly string[]): Promise<void> {
+export async function releaseVolumes(ctx: CallContext, names: readonly string[]): Promise<void> {
   for (const name of names) {
     await removeVolume(ctx.podman, name, { force: false }, AbortSignal.timeout(10_000)).catch(
       () => undefined,

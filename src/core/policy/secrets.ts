@@ -1,5 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import type { ToolContext } from "../tools/tool.js";
+import type { CallContext } from "../call-context.js";
 import { SECRET_NAME, type Span, isSecretValue, textSpans } from "./secret-shapes.js";
 
 export { SECRET_NAME } from "./secret-shapes.js";
@@ -46,7 +46,7 @@ export function maskSecrets<T>(answer: T, known: Iterable<string> = []): T {
 
 /** maskSecrets unless the server runs with --show-secrets. */
 export function maskUnlessShown<T>(
-  ctx: Pick<ToolContext, "showSecrets">,
+  ctx: Pick<CallContext, "showSecrets">,
   answer: T,
   known?: Iterable<string>,
 ): T {

@@ -1,4 +1,4 @@
-import { cpusToQuota } from "../podman/run-spec.js";
+import { cpusToQuota } from "../podman/run-spec/resources.js";
 import type { ContainerPolicy } from "./policy.js";
 import { PolicyRefusal, refused } from "./refusal.js";
 import { checkImageRegistry } from "./registry.js";

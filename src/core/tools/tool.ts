@@ -1,50 +1,10 @@
 import type * as z from "zod";
-import type { Access } from "../access.js";
-import type { AuditedChanges } from "../audit.js";
-import type { PodmanClient } from "../podman/client.js";
+import type { CallContext } from "../call-context.js";
+import type { AuditedChanges } from "../observability/audit.js";
 import type { OwnedKind } from "../policy/ownership.js";
-import type { ContainerPolicy } from "../policy/policy.js";
 
-/** One entry of a host directory tree, as HostFiles.walk yields it. */
-export interface HostEntry {
-  /** Relative to the walked directory, "/"-separated. */
-  path: string;
-  type: "file" | "directory" | "symlink";
-  mode: number;
-  size: number;
-  mtimeMs: number;
-  linkTarget?: string;
-}
-
-/**
- * Read access to the host's files (build contexts, compose and kube files),
- * supplied by the runtime adapter. Failures are BadArgument errors naming the
- * path and the reason, never quoting what a file holds. Tools get it wrapped
- * by policy/host-files.ts, which allows only the --allow-read directories.
- */
-export interface HostFiles {
-  /** Regular files only. */
-  readFile(path: string): Promise<Uint8Array>;
-  readTextFile(path: string): Promise<string>;
-  /** Every entry under `dir`, parents before children, symlinks not followed, special files left out. */
-  walk(dir: string): AsyncIterable<HostEntry>;
-  /** The absolute path with every symlink resolved. */
-  realPath(path: string): Promise<string>;
-}
-
-/** What a handler gets: the Podman client, host files, the call's abort signal and a progress reporter. */
-export interface ToolContext {
-  podman: PodmanClient;
-  files: HostFiles;
-  signal: AbortSignal;
-  progress(message: string, progress?: number, total?: number): Promise<void>;
-  /** What the server lets any caller create, and who owns what. */
-  policy: ContainerPolicy;
-  /** Who is calling. */
-  access: Access;
-  /** --show-secrets: inspect shows the values of secret-looking environment variables. */
-  showSecrets: boolean;
-}
+/** What a handler gets; see CallContext. */
+export type ToolContext = CallContext;
 
 /** MCP tool annotations; every tool states all four. */
 export interface ToolAnnotations {

@@ -3,7 +3,7 @@ import { PodmanTimeout } from "../../errors.js";
 import { ByteCapture } from "../../podman/bounded-text.js";
 import { createExec, inspectExec, startExec } from "../../podman/containers.js";
 import { decodeLogStream } from "../../podman/log-frames.js";
-import { envToList } from "../../podman/run-spec.js";
+import { envToList } from "../../podman/run-spec/env.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { containerName } from "./lifecycle.js";
 import { logArguments } from "./log-tail.js";

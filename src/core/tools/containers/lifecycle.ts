@@ -1,3 +1,4 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { PodmanRejected } from "../../errors.js";
@@ -9,7 +10,6 @@ import {
   stopContainer,
 } from "../../podman/containers.js";
 import { defineTool, type ToolContext } from "../tool.js";
-import { shortId } from "./summary.js";
 
 export const containerName = z
   .string()

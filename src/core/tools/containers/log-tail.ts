@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { GREP_SYNTAX, GrepPattern, MAX_GREP_LENGTH } from "../../grep.js";
+import { GREP_SYNTAX, GrepPattern, MAX_GREP_LENGTH } from "../../text/grep.js";
 import { TailBuffer } from "../../podman/bounded-text.js";
 import { containerLogs } from "../../podman/containers.js";
 import { decodeLogLines } from "../../podman/log-frames.js";

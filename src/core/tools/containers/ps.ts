@@ -1,8 +1,9 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { READ_ONLY } from "../annotations.js";
 import { listContainers } from "../../podman/containers.js";
 import { defineTool } from "../tool.js";
-import { formatPort, shortId, statusText } from "./summary.js";
+import { formatPort, statusText } from "../../podman/container-summary.js";
 
 const containerSummary = z.object({
   id: z.string().describe("Short (12 character) container id"),

@@ -1,13 +1,8 @@
 import * as z from "zod";
-import {
-  cpusToQuota,
-  normalizeHealthcheckTest,
-  parseDuration,
-  parseMemory,
-  parsePortMapping,
-  parseVolume,
-  volumesToSpec,
-} from "../../podman/run-spec.js";
+import { normalizeHealthcheckTest, parseDuration } from "../../podman/run-spec/healthcheck.js";
+import { parseVolume, volumesToSpec } from "../../podman/run-spec/mounts.js";
+import { parsePortMapping } from "../../podman/run-spec/ports.js";
+import { cpusToQuota, parseMemory } from "../../podman/run-spec/resources.js";
 import { logArguments } from "./log-tail.js";
 
 const portObject = z.object({

@@ -1,3 +1,4 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { NotFound, PodmanTimeout } from "../../errors.js";
 import {
@@ -15,7 +16,7 @@ import { enforceContainerSpec } from "../../policy/spec.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { boundedLogs, logResult, renderLogs } from "./log-tail.js";
 import { buildRunSpec, namedVolumesOf, runArguments } from "./run-spec-builder.js";
-import { publishedPorts, shortId } from "./summary.js";
+import { publishedPorts } from "../../podman/container-summary.js";
 
 const PULL_TIMEOUT_MS = 10 * 60 * 1000;
 

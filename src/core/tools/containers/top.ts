@@ -4,7 +4,7 @@ import { maskUnlessShown, secretValuesIn } from "../../policy/secrets.js";
 import { READ_ONLY } from "../annotations.js";
 import { defineTool } from "../tool.js";
 import { containerName } from "./lifecycle.js";
-import { shortId } from "./summary.js";
+import { shortId } from "../../podman/ids.js";
 
 /**
  * The format descriptors Podman reads from /proc itself. Any other word would

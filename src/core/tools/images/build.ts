@@ -1,10 +1,10 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { BadArgument } from "../../errors.js";
 import { buildImage } from "../../podman/build.js";
 import { withManagedLabel } from "../../policy/ownership.js";
-import { shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
-import { type BuildSource, checkedBuildContext } from "./checked-context.js";
+import { type BuildSource, checkedBuildContext } from "../../policy/checked-build-context.js";
 import { withProgress } from "./progress.js";
 
 const stringMap = (what: string) => z.record(z.string(), z.string()).optional().describe(what);

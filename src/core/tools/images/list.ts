@@ -1,7 +1,7 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { READ_ONLY } from "../annotations.js";
 import { listImages } from "../../podman/images.js";
-import { shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
 import { humanSize } from "./size.js";
 

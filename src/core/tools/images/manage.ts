@@ -1,9 +1,9 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { imageOrigin, pruneImages, removeImage, tagImage } from "../../podman/images.js";
 import { MANAGED_LABEL } from "../../policy/policy.js";
 import { checkTagOrigin, tagTarget } from "../../policy/registry.js";
-import { shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
 import { humanSize } from "./size.js";
 

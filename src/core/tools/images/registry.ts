@@ -1,7 +1,7 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { imageId, pullImage, pushImage } from "../../podman/images.js";
 import { checkRegistryTransfer } from "../../policy/registry.js";
-import { shortId } from "../containers/summary.js";
 import { defineTool } from "../tool.js";
 import { withProgress } from "./progress.js";
 

@@ -1,6 +1,5 @@
 import * as z from "zod";
 import { DESTRUCTIVE, READ_ONLY } from "../annotations.js";
-import { volumeExists } from "../../compose/libpod.js";
 import { BadArgument, Conflict, NotFound, PodmanRejected } from "../../errors.js";
 import {
   type PlayKubeReport,
@@ -9,7 +8,8 @@ import {
   playKube,
   teardownKube,
 } from "../../podman/kube.js";
-import { createVolume } from "../../podman/volumes.js";
+import { createVolume, volumeExists } from "../../podman/volumes.js";
+import { shortId } from "../../podman/ids.js";
 import { checkCeilingsEnforced } from "../../policy/ceilings-enforced.js";
 import { checkPlayNetwork } from "../../policy/joined.js";
 import { type KubePlayPlan, planKubeDown, planKubePlay } from "../../policy/kube.js";
@@ -20,7 +20,6 @@ import {
 } from "../../policy/ownership.js";
 import { PolicyRefusal } from "../../policy/refusal.js";
 import { maskYamlSecrets } from "../../policy/secrets.js";
-import { shortId } from "../containers/summary.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
 const yamlSource = {

@@ -10,7 +10,7 @@ import {
   listNetworks,
   removeNetwork,
 } from "../../podman/networks.js";
-import { shortId } from "../containers/summary.js";
+import { shortId } from "../../podman/ids.js";
 import { projectFields } from "../projection.js";
 import { defineTool } from "../tool.js";
 

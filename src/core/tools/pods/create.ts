@@ -1,3 +1,4 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { MUTATING } from "../annotations.js";
 import { NotFound, PodmanRejected } from "../../errors.js";
@@ -6,7 +7,7 @@ import { checkJoinedNetworks, networksOf } from "../../policy/joined.js";
 import { withManagedLabel } from "../../policy/ownership.js";
 import { checkContainerSpec } from "../../policy/spec.js";
 import { portsArgument } from "../containers/run-spec-builder.js";
-import { publishedPorts, shortId } from "../containers/summary.js";
+import { publishedPorts } from "../../podman/container-summary.js";
 import { defineTool } from "../tool.js";
 
 export const podmanPodCreate = defineTool({

@@ -1,7 +1,7 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { type PodInspect, inspectPod, removePod, startPod, stopPod } from "../../podman/pods.js";
-import { shortId } from "../containers/summary.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
 export const podName = z.string().min(1).describe("Pod name or id (a unique id prefix works too)");

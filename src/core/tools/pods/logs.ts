@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { READ_ONLY } from "../annotations.js";
-import { GrepPattern } from "../../grep.js";
+import { GrepPattern } from "../../text/grep.js";
 import { readPodLogs } from "../../podman/pod-logs.js";
 import { inspectPod } from "../../podman/pods.js";
 import {

@@ -1,7 +1,8 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { READ_ONLY } from "../annotations.js";
 import { listContainersById, listPods } from "../../podman/pods.js";
-import { formatPort, shortId } from "../containers/summary.js";
+import { formatPort } from "../../podman/container-summary.js";
 import { defineTool } from "../tool.js";
 
 const podSummary = z.object({

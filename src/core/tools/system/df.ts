@@ -1,5 +1,6 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
-import { distinctImages, getSystemDf, shortenId, summarizeDiskUsage } from "../../podman/system.js";
+import { distinctImages, getSystemDf, summarizeDiskUsage } from "../../podman/system.js";
 import { defineTool } from "../tool.js";
 import { READ_ONLY } from "../annotations.js";
 import { formatBytes } from "./bytes.js";
@@ -64,16 +65,16 @@ export const podmanSystemDf = defineTool({
       ...summary,
       largest: {
         images: largest(distinctImages(report.Images ?? []), (i) => i.Size).map((image) => ({
-          id: shortenId(image.ImageID),
+          id: shortId(image.ImageID),
           name:
             image.Repository && image.Repository !== "<none>"
               ? `${image.Repository}:${image.Tag}`
-              : shortenId(image.ImageID),
+              : shortId(image.ImageID),
           size: image.Size,
           containers: image.Containers,
         })),
         containers: largest(report.Containers, (c) => c.RWSize).map((container) => ({
-          id: shortenId(container.ContainerID),
+          id: shortId(container.ContainerID),
           name: container.Names,
           status: container.Status,
           size: container.RWSize,

@@ -1,8 +1,9 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { MUTATING } from "../annotations.js";
 import { Conflict, PodmanRejected } from "../../errors.js";
 import { inspectContainer } from "../../podman/containers.js";
-import { runHealthcheck, shortenId, type HealthState } from "../../podman/system.js";
+import { runHealthcheck, type HealthState } from "../../podman/system.js";
 import { maskUnlessShown, secretValuesIn } from "../../policy/secrets.js";
 import { containerName } from "../containers/lifecycle.js";
 import { defineTool, type ToolContext } from "../tool.js";
@@ -66,7 +67,7 @@ export const podmanHealthcheckRun = defineTool({
       ctx.showSecrets ? [] : secretValuesIn(after),
     );
     return {
-      id: shortenId(after.Id),
+      id: shortId(after.Id),
       name: after.Name,
       check,
       status: health?.Status ?? check,

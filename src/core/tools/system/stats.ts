@@ -1,7 +1,8 @@
+import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { Conflict } from "../../errors.js";
 import { inspectContainer } from "../../podman/containers.js";
-import { cpuPercentBetween, readStats, shortenId, type RawStats } from "../../podman/system.js";
+import { cpuPercentBetween, readStats, type RawStats } from "../../podman/system.js";
 import { containerName } from "../containers/lifecycle.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { READ_ONLY } from "../annotations.js";
@@ -91,7 +92,7 @@ export const podmanStats = defineTool({
 
 function summarizeStats(stats: RawStats, cpu: number): z.input<typeof containerStats> {
   return {
-    id: shortenId(stats.ContainerID),
+    id: shortId(stats.ContainerID),
     name: stats.Name,
     cpu_percent: round2(cpu),
     memory_usage: stats.MemUsage,

@@ -1,8 +1,9 @@
-import { type Scope, type ToolSelection, SCOPES, isScope } from "./access.js";
-import { BadArgument } from "./errors.js";
-import { parseMemory } from "./podman/run-spec.js";
-import type { ContainerPolicy } from "./policy/policy.js";
-import { withoutTrailingSlashes } from "./policy/host-path.js";
+import { type Scope, type ToolSelection, SCOPES, isScope } from "../mcp/access.js";
+import type { ConfigEnvironment } from "../contracts.js";
+import { BadArgument } from "../errors.js";
+import { parseMemory } from "../podman/run-spec/resources.js";
+import type { ContainerPolicy } from "../policy/policy.js";
+import { withoutTrailingSlashes } from "../policy/host-path.js";
 
 /** A bearer token and what it may do. */
 export interface TokenGrant {
@@ -64,15 +65,6 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type CliAction = { kind: "help" } | { kind: "version" } | { kind: "serve"; config: Config };
 
 /** What config parsing needs from the runtime; injected so the core stays runtime-agnostic. */
-export interface ConfigEnvironment {
-  argv: string[];
-  env: Record<string, string | undefined>;
-  exists(path: string): boolean;
-  readTextFile(path: string): string;
-  /** The working directory: what a stdio server may read of the host by default. */
-  cwd?: string;
-}
-
 export const USAGE = `mcp-podman: an MCP server for Podman containers (libpod API over the unix socket)
 
 Usage:

@@ -1,9 +1,9 @@
-import { BadArgument } from "../../errors.js";
-import { literalExclusions } from "../../podman/build-context.js";
-import { TarWriter, normaliseMemberPath, writeHostDirectory } from "../../podman/tar.js";
-import { checkContainerfile } from "../../policy/containerfile.js";
-import type { ToolContext } from "../tool.js";
-import { withoutTrailingSlashes } from "../../policy/host-path.js";
+import { BadArgument } from "../errors.js";
+import { literalExclusions } from "../podman/build-context.js";
+import { TarWriter, normaliseMemberPath, writeHostDirectory } from "../podman/tar.js";
+import { checkContainerfile } from "./containerfile.js";
+import type { CallContext } from "../call-context.js";
+import { withoutTrailingSlashes } from "./host-path.js";
 
 /**
  * Where the checked Containerfile travels in the context, the only
@@ -44,7 +44,7 @@ const decoder = new TextDecoder();
  * Containerfile path only chooses which member is read; Podman never sees it.
  */
 export async function checkedBuildContext(
-  ctx: Pick<ToolContext, "files" | "policy">,
+  ctx: Pick<CallContext, "files" | "policy">,
   source: BuildSource,
 ): Promise<CheckedBuild> {
   const chosen = source.containerfilePath && normaliseMemberPath(source.containerfilePath);
@@ -122,7 +122,7 @@ function addInlineFiles(
  * files: a symlink there could make the server read outside the context.
  */
 async function addHostDirectory(
-  ctx: Pick<ToolContext, "files">,
+  ctx: Pick<CallContext, "files">,
   writer: TarWriter,
   dir: string,
   candidates: readonly string[],
@@ -160,7 +160,7 @@ async function addHostDirectory(
  * big ignored trees (see literalExclusions); the one sent is taken from the walk.
  */
 async function readIgnoreFile(
-  ctx: Pick<ToolContext, "files">,
+  ctx: Pick<CallContext, "files">,
   base: string,
   candidates: readonly string[],
 ): Promise<string | undefined> {
@@ -176,7 +176,7 @@ async function readIgnoreFile(
   );
 }
 
-async function readOptional(ctx: Pick<ToolContext, "files">, path: string) {
+async function readOptional(ctx: Pick<CallContext, "files">, path: string) {
   try {
     return await ctx.files.readTextFile(path);
   } catch (error) {

@@ -1,11 +1,6 @@
-import type { Access } from "./access.js";
-import type { TokenGrant } from "./config.js";
-
-/**
- * SHA-256. Web Crypto's is asynchronous, a trip through a thread pool on every
- * request; a runtime adapter may supply its synchronous one instead.
- */
-export type Sha256 = (data: Uint8Array<ArrayBuffer>) => Uint8Array | Promise<Uint8Array>;
+import type { Access } from "../mcp/access.js";
+import type { TokenGrant } from "../config/config.js";
+import type { Sha256 } from "../contracts.js";
 
 const webCryptoSha256: Sha256 = async (data) =>
   new Uint8Array(await crypto.subtle.digest("SHA-256", data));

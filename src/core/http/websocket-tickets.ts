@@ -1,4 +1,4 @@
-import type { Access } from "./access.js";
+import type { Access } from "../mcp/access.js";
 
 /** How long a ticket from POST /ws/ticket can open a WebSocket. */
 export const TICKET_TTL_SECONDS = 30;

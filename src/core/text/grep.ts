@@ -1,5 +1,5 @@
 import type { RE2JS } from "./grep-engine.js";
-import { BadArgument } from "./errors.js";
+import { BadArgument } from "../errors.js";
 
 /**
  * Loaded on the first grep: its Unicode tables would otherwise cost every

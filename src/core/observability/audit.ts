@@ -1,9 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { Access } from "./access.js";
-import type { AnyTool } from "./tools/tool.js";
-
-/** Where audit lines go: a file or stderr, chosen by the runtime adapter (--audit-log). */
-export type AuditSink = (line: string) => void;
+import type { AuditSink } from "../contracts.js";
+import type { Access } from "../mcp/access.js";
+import type { AnyTool } from "../tools/tool.js";
 
 /** What a call created and removed, as "kind/name"; a tool declares it with `audit`. */
 export interface AuditedChanges {

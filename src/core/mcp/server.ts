@@ -1,3 +1,4 @@
+import type { HostFiles } from "../contracts.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import {
@@ -9,16 +10,16 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 import { type Access, type Scope, requiredScope, scopeAllows } from "./access.js";
-import { type AuditTrail, auditedOutcome } from "./audit.js";
+import { type AuditTrail, auditedOutcome } from "../observability/audit.js";
 import type { InFlightCalls } from "./in-flight.js";
-import { McpPodmanError } from "./errors.js";
-import type { Logger } from "./log.js";
-import type { PodmanClient } from "./podman/client.js";
-import { checkOwnership } from "./policy/ownership.js";
-import type { ContainerPolicy } from "./policy/policy.js";
-import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
-import { decodeJsonStringArguments } from "./tools/json-arguments.js";
-import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
+import { McpPodmanError } from "../errors.js";
+import type { Logger } from "../observability/log.js";
+import type { PodmanClient } from "../podman/client.js";
+import type { ContainerPolicy } from "../policy/policy.js";
+import { contextFromTraceparent, traceToolCall } from "../observability/telemetry.js";
+import { decodeJsonStringArguments } from "../tools/json-arguments.js";
+import { checkOwnership } from "../policy/ownership.js";
+import type { AnyTool, ToolContext } from "../tools/tool.js";
 
 export const SERVER_NAME = "mcp-podman";
 

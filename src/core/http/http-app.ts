@@ -1,16 +1,18 @@
+import type { Sha256 } from "../contracts.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSEvents } from "hono/ws";
-import { type Access, FULL_ACCESS } from "./access.js";
-import { BearerTokens, type Sha256 } from "./auth.js";
+import { type Access, FULL_ACCESS } from "../mcp/access.js";
+import { BearerTokens } from "./auth.js";
 import { limitBody } from "./body-limit.js";
-import { isLoopback, type Config } from "./config.js";
-import type { PodmanClient } from "./podman/client.js";
+import { isLoopback, type Config } from "../config/config.js";
+import type { PodmanClient } from "../podman/client.js";
+import { ping } from "../podman/system.js";
 import { type SessionSlot, SessionSlots, isRefusal } from "./session-slots.js";
-import { sessionClosed, sessionOpened } from "./telemetry.js";
+import { sessionClosed, sessionOpened } from "../observability/telemetry.js";
 import {
   CLOSE_GOING_AWAY,
   CLOSE_TRY_AGAIN_LATER,
@@ -100,8 +102,7 @@ export function createHttpApp({
 
   app.get("/readyz", async (c) => {
     try {
-      const response = await podman.request("GET", "/_ping", { timeoutMs: READY_TIMEOUT_MS });
-      await response.body?.cancel();
+      await ping(podman, READY_TIMEOUT_MS);
       return c.json({ status: "ready", socket: podman.socket });
     } catch (error) {
       return c.json({ status: "unavailable", reason: (error as Error).message }, 503);

@@ -1,5 +1,5 @@
-import { BadArgument } from "./errors.js";
-import type { AnyTool } from "./tools/tool.js";
+import { BadArgument } from "../errors.js";
+import type { AnyTool } from "../tools/tool.js";
 
 /** What a token may do: read sees read-only tools, operate adds day-to-day work, admin all. */
 export const SCOPES = ["read", "operate", "admin"] as const;

@@ -1,6 +1,4 @@
-import type { ListedContainer, PortMapping } from "../../podman/containers.js";
-
-export const shortId = (id: string) => id.slice(0, 12);
+import type { ListedContainer, PortMapping } from "./containers.js";
 
 /** "8080->80/tcp", "127.0.0.1:8080->80/udp", "8000-8002->9000-9002/tcp" */
 export function formatPort(port: PortMapping): string {

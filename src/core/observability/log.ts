@@ -1,4 +1,4 @@
-import type { LogLevel } from "./config.js";
+import type { LogLevel } from "../config/config.js";
 
 const SEVERITY: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3 };
 
