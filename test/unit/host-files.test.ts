@@ -7,7 +7,7 @@ import { allowedHostFiles } from "../../src/core/policy/host-files.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
 import { TarWriter, writeHostDirectory } from "../../src/core/podman/tar.js";
 import type { HostFiles } from "../../src/core/tools/tool.js";
-import { nodeHostFiles } from "../../src/runtime/node-files.js";
+import { nodeHostFiles } from "../../src/runtime/node/files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "host-files-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

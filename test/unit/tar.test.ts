@@ -21,7 +21,7 @@ import {
 import { DENY_ALL } from "./deny-all-policy.js";
 import { TarWriter, paxRecords, tarFiles, writeHostDirectory } from "../../src/core/podman/tar.js";
 import type { HostFiles } from "../../src/core/tools/tool.js";
-import { nodeHostFiles } from "../../src/runtime/node-files.js";
+import { nodeHostFiles } from "../../src/runtime/node/files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "tar-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

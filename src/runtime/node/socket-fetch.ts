@@ -1,7 +1,7 @@
 import { Agent, type ClientRequest, type IncomingMessage, request } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import type { PodmanResponse, SocketFetch } from "../core/podman/client.js";
+import type { PodmanResponse, SocketFetch } from "../../core/podman/client.js";
 
 /** Statuses that have no body. */
 const NO_BODY_STATUSES = new Set([204, 205, 304]);
