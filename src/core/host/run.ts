@@ -1,5 +1,5 @@
 import { createMcpPodman } from "../app.js";
-import { USAGE, parseCli } from "../config.js";
+import { parseCli, usage } from "../config.js";
 import { McpPodmanError } from "../errors.js";
 import { Logger } from "../log.js";
 import type { HostAdapter } from "./adapter.js";
@@ -26,7 +26,7 @@ export async function runHost(adapter: HostAdapter): Promise<void> {
     if (!(error instanceof McpPodmanError)) throw error;
     return fail(error.message);
   }
-  if (action.kind === "help") return adapter.writeStdout(USAGE);
+  if (action.kind === "help") return adapter.writeStdout(usage());
   if (action.kind === "version") return adapter.writeStdout(`${version}\n`);
 
   const { config } = action;
