@@ -18,7 +18,7 @@ import {
   CHECKED_CONTAINERFILE,
   checkedBuildContext,
 } from "../../src/core/tools/images/checked-context.js";
-import { DENY_ALL } from "./deny-all-policy.js";
+import { DENY_ALL } from "./fixtures.js";
 import { TarWriter, paxRecords, tarFiles, writeHostDirectory } from "../../src/core/podman/tar.js";
 import type { HostFiles } from "../../src/core/tools/tool.js";
 import { nodeHostFiles } from "../../src/runtime/node/files.js";
