@@ -1,5 +1,5 @@
 import { createMcpPodman } from "../app.js";
-import { parseCli, usage } from "../config.js";
+import { type CliAction, parseCli, usage } from "../config.js";
 import { McpPodmanError } from "../errors.js";
 import { Logger } from "../log.js";
 import type { HostAdapter } from "./adapter.js";
@@ -19,13 +19,7 @@ export async function runHost(adapter: HostAdapter): Promise<void> {
     adapter.writeStderr(`mcp-podman: ${message}\n`);
     return adapter.exit(2);
   };
-  let action;
-  try {
-    action = parseCli(adapter.configEnvironment());
-  } catch (error) {
-    if (!(error instanceof McpPodmanError)) throw error;
-    return fail(error.message);
-  }
+  const action = readConfig(adapter, fail);
   if (action.kind === "help") return adapter.writeStdout(usage());
   if (action.kind === "version") return adapter.writeStdout(`${version}\n`);
 
@@ -52,12 +46,20 @@ export async function runHost(adapter: HostAdapter): Promise<void> {
     config,
     core,
     logger,
-    version,
     startupFields,
     fail,
   });
   const shutdown = shutdownOnSignal({ adapter, logger, calls: core.calls, telemetry }, served.stop);
   served.onPeerGone?.(() => shutdown("SIGHUP"));
+}
+
+function readConfig(adapter: HostAdapter, fail: (message: string) => never): CliAction {
+  try {
+    return parseCli(adapter.configEnvironment());
+  } catch (error) {
+    if (!(error instanceof McpPodmanError)) throw error;
+    return fail(error.message);
+  }
 }
 
 /** Appends audit lines to --audit-log FILE (created 0600), or writes them to stderr. */

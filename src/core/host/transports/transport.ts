@@ -8,7 +8,6 @@ export interface ServingHost {
   config: Config;
   core: ReturnType<typeof createMcpPodman>;
   logger: Logger;
-  version: string;
   /** Fields every "serving MCP" line carries. */
   startupFields: Record<string, unknown>;
   /** Ends start-up with a usage error (exit code 2), as a bad flag does. */
