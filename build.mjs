@@ -22,7 +22,7 @@ const common = {
  * embedded compressed and compiled on first import: start-up is faster and
  * holds megabytes less.
  */
-const COMPILED_ON_FIRST_USE = /\/(node-telemetry|deno-metrics|grep-engine)\.js$/;
+const COMPILED_ON_FIRST_USE = /\/(telemetry-sdk|pull-metrics|grep-engine)\.js$/;
 
 const compiledOnFirstUse = {
   name: "compiled-on-first-use",

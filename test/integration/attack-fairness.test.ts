@@ -14,6 +14,7 @@ import {
   startHttpServer,
   testEnv,
   uniqueName,
+  initializeRequest,
 } from "./harness.js";
 
 const READER = "fairness-reader-token-01";
@@ -28,16 +29,7 @@ const LINE = `${"a".repeat(40)}!`;
  */
 const LINES = 150;
 
-const initialize = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "t", version: "1" },
-  },
-});
+const initialize = JSON.stringify(initializeRequest());
 
 /** A raw initialize with a token: the status and, when refused, the message. */
 async function initializeAs(url: string, token: string) {

@@ -1,22 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PodmanDirect,
-  type RunningServer,
-  call,
-  callError,
-  callOk,
-  connectHttp,
-  startHttpServer,
-  testEnv,
-  textOf,
-  uniqueName,
-} from "./harness.js";
+import { PodmanDirect, call, callError, callOk, testEnv, textOf, uniqueName } from "./harness.js";
+import { type TokenServer, serveWithTokens } from "./token-server.js";
 
 const OPERATOR = "kube-attacker-operate-0001";
 const MANAGED = "io.mcp-podman.managed";
@@ -240,23 +230,17 @@ const PLAY_ATTACKS: [string, (name: string) => string, RegExp][] = [
 describe("kube YAML attacks with an operate token", () => {
   const podman = new PodmanDirect();
   const made = new Made(podman);
-  let dir: string;
-  let server: RunningServer;
+  let served: TokenServer;
   let client: Client;
   let foreignPod: string;
   let foreignVolume: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "mcp-podman-attack-kube-"));
-    const tokenFile = join(dir, "tokens");
-    writeFileSync(tokenFile, `${OPERATOR} operate\n`, { mode: 0o600 });
-    server = await startHttpServer([
-      "--token-file",
-      tokenFile,
+    served = await serveWithTokens({ [OPERATOR]: "operate" }, [
       "--allowed-registries",
       "localhost",
     ]);
-    client = await connectHttp(server.url, OPERATOR);
+    client = await served.connect(OPERATOR);
     foreignPod = made.pod(uniqueName("ak-foreign"));
     const created = await podman.request("POST", "/pods/create", { name: foreignPod });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -266,10 +250,8 @@ describe("kube YAML attacks with an operate token", () => {
     expect(volume.status, JSON.stringify(volume.body)).toBe(201);
   });
   afterAll(async () => {
-    await client?.close();
-    await server?.stop();
+    await served?.stop();
     await made.remove();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it.each(PLAY_ATTACKS)("refuses %s, creating nothing", async (_, write, message) => {
@@ -476,22 +458,16 @@ describe("kube YAML attacks with an operate token", () => {
 describe("kube play while --max-pids is set", () => {
   const podman = new PodmanDirect();
   const made = new Made(podman);
-  let dir: string;
-  let server: RunningServer;
+  let served: TokenServer;
   let client: Client;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "mcp-podman-attack-kube-pids-"));
-    const tokenFile = join(dir, "tokens");
-    writeFileSync(tokenFile, `${OPERATOR} operate\n`, { mode: 0o600 });
-    server = await startHttpServer(["--token-file", tokenFile, "--max-pids", "100"]);
-    client = await connectHttp(server.url, OPERATOR);
+    served = await serveWithTokens({ [OPERATOR]: "operate" }, ["--max-pids", "100"]);
+    client = await served.connect(OPERATOR);
   });
   afterAll(async () => {
-    await client?.close();
-    await server?.stop();
+    await served?.stop();
     await made.remove();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("refuses pods (kube YAML has no pids limit that holds on Podman 4.3), creating nothing", async () => {
@@ -510,24 +486,18 @@ describe("kube play while --max-pids is set", () => {
 describe("kube fuzz against the real Podman: what is accepted does nothing beyond the policy", () => {
   const podman = new PodmanDirect();
   const made = new Made(podman);
-  let dir: string;
   let allowed: string;
-  let server: RunningServer;
+  let served: TokenServer;
   let client: Client;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "mcp-podman-kube-fuzz-"));
     allowed = mkdtempSync(join(tmpdir(), "mcp-podman-kube-fuzz-bind-"));
-    const tokenFile = join(dir, "tokens");
-    writeFileSync(tokenFile, `${OPERATOR} operate\n`, { mode: 0o600 });
-    server = await startHttpServer(["--token-file", tokenFile, "--allow-bind", allowed]);
-    client = await connectHttp(server.url, OPERATOR);
+    served = await serveWithTokens({ [OPERATOR]: "operate" }, ["--allow-bind", allowed]);
+    client = await served.connect(OPERATOR);
   });
   afterAll(async () => {
-    await client?.close();
-    await server?.stop();
+    await served?.stop();
     await made.remove();
-    rmSync(dir, { recursive: true, force: true });
     rmSync(allowed, { recursive: true, force: true });
   });
 

@@ -1,18 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PodmanDirect,
-  type RunningServer,
-  callError,
-  callOk,
-  connectHttp,
-  startHttpServer,
-  testEnv,
-  uniqueName,
-} from "./harness.js";
+import { PodmanDirect, callError, callOk, testEnv, uniqueName } from "./harness.js";
+import { type TokenServer, serveWithTokens } from "./token-server.js";
 
 const OPERATOR = "attack-networks-operator-01";
 const ADMIN = "attack-networks-admin-02";
@@ -29,26 +18,20 @@ describe("an operate token joins only the server's networks and those --allow-ne
   const names = { container: uniqueName("joiner"), pod: uniqueName("joiner-pod") };
   const project = uniqueName("netjoin").replace(/[^a-z0-9_-]/g, "");
   const kubePod = uniqueName("kube-joiner");
-  let dir: string;
-  let server: RunningServer;
+  let served: TokenServer;
   let operator: Client;
   let admin: Client;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "mcp-podman-attack-networks-"));
-    const tokenFile = join(dir, "tokens");
-    writeFileSync(tokenFile, `${OPERATOR} operate\n${ADMIN} admin\n`, { mode: 0o600 });
-    server = await startHttpServer(["--token-file", tokenFile]);
-    operator = await connectHttp(server.url, OPERATOR);
-    admin = await connectHttp(server.url, ADMIN);
+    served = await serveWithTokens({ [OPERATOR]: "operate", [ADMIN]: "admin" });
+    operator = await served.connect(OPERATOR);
+    admin = await served.connect(ADMIN);
     const created = await podman.request("POST", "/networks/create", { name: foreign });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
   });
 
   afterAll(async () => {
-    await operator?.close();
-    await admin?.close();
-    await server?.stop();
+    await served?.stop();
     podman.track(names.container);
     podman.track(`${project}-app-1`);
     await podman.request("DELETE", `/pods/${names.pod}?force=true`);
@@ -58,7 +41,6 @@ describe("an operate token joins only the server's networks and those --allow-ne
     for (const network of [foreign, owned, `${project}_default`])
       await cleanup.request("DELETE", `/networks/${network}?force=true`);
     await cleanup.cleanup();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const containersOn = async (network: string) => {

@@ -1,19 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PodmanDirect,
-  type Connected,
-  type Transport,
-  callError,
-  callOk,
-  connect,
-  testEnv,
-  uniqueName,
-  freePort,
-} from "./harness.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { PodmanDirect, callError, callOk, testEnv, uniqueName, freePort } from "./harness.js";
+import { type SuiteOptions, describeOverTransports } from "./over-transports.js";
 
 interface ServiceOutcome {
   service: string;
@@ -114,9 +104,7 @@ function webAndClientCompose(port: number) {
   ].join("\n");
 }
 
-describe.each<Transport>(["stdio", "http"])("compose over %s", (transport) => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("compose over %s", { args: ["--allow-bind", tmpdir()] }, ({ client }) => {
   const podman = new PodmanDirect();
   // The directory's name is the project's name: no project_name is passed.
   const project = uniqueName("cmp");
@@ -128,13 +116,10 @@ describe.each<Transport>(["stdio", "http"])("compose over %s", (transport) => {
     // A final newline: podman_logs leaves out a last line without one.
     writeFileSync(join(dir, "www", "index.html"), `${page}\n`);
     writeFileSync(join(dir, "compose.yaml"), webAndClientCompose(await freePort()));
-    connection = await connect(transport, ["--allow-bind", tmpdir()]);
-    client = connection.client;
   });
   afterAll(async () => {
     await removeProjects(podman, [project]);
     await podman.cleanup();
-    await connection?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -248,9 +233,9 @@ describe.each<Transport>(["stdio", "http"])("compose over %s", (transport) => {
   });
 });
 
-describe("compose refusals and failures", () => {
-  let connection: Connected;
-  let client: Client;
+const stdioWithBinds: SuiteOptions = { over: ["stdio"], args: ["--allow-bind", tmpdir()] };
+
+describeOverTransports("compose refusals and failures", stdioWithBinds, ({ client }) => {
   const podman = new PodmanDirect();
   const projects: string[] = [];
   const images: string[] = [];
@@ -268,15 +253,10 @@ describe("compose refusals and failures", () => {
     return dir;
   };
 
-  beforeAll(async () => {
-    connection = await connect("stdio", ["--allow-bind", tmpdir()]);
-    client = connection.client;
-  });
   afterAll(async () => {
     await removeProjects(podman, projects);
     for (const name of images) await podman.request("DELETE", `/images/${name}?force=true`);
     await podman.cleanup();
-    await connection?.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,19 +2,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PodmanDirect,
-  type Connected,
-  type Transport,
-  callError,
-  callOk,
-  connect,
-  testEnv,
-  uniqueName,
-  freePort,
-} from "./harness.js";
+import { afterAll, expect, it } from "vitest";
+import { PodmanDirect, callError, callOk, testEnv, uniqueName, freePort } from "./harness.js";
+import { describeOverTransports } from "./over-transports.js";
 
 interface RunResult {
   id: string;
@@ -28,19 +18,12 @@ interface RunResult {
   logs?: { text: string; lines: number; truncated: boolean };
 }
 
-describe.each<Transport>(["stdio", "http"])("containers over %s", (transport) => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("containers over %s", { args: ["--allow-bind", tmpdir()] }, ({ client }) => {
   const podman = new PodmanDirect();
   const image = () => testEnv().PODMAN_TEST_IMAGE;
 
-  beforeAll(async () => {
-    connection = await connect(transport, ["--allow-bind", tmpdir()]);
-    client = connection.client;
-  });
   afterAll(async () => {
     await podman.cleanup();
-    await connection?.close();
   });
 
   it("runs a web server whose published port answers, then manages it to its removal", async () => {

@@ -114,34 +114,54 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-export async function connect(transport: Transport, extraArgs: string[] = []): Promise<Connected> {
-  if (transport === "stdio") return connectStdio(extraArgs);
+export const testClient = () => new Client({ name: "mcp-podman-tests", version: "1.0.0" });
+
+/**
+ * Connects `client` to a server of its own over `transport` (HTTP without a
+ * token, on loopback); answers what closes the client and stops that server.
+ */
+export async function connectClient(
+  client: Client,
+  transport: Transport,
+  extraArgs: string[] = [],
+): Promise<() => Promise<void>> {
+  if (transport === "stdio") {
+    await client.connect(
+      new StdioClientTransport({
+        ...bundleCommand(["--stdio", "--socket", socketUrl(), ...extraArgs]),
+        stderr: "ignore",
+      }),
+    );
+    return () => client.close();
+  }
   const server = await startHttpServer(["--no-auth", ...extraArgs]);
-  const client = await connectHttp(server.url);
-  return {
-    client,
-    async close() {
-      await client.close();
-      await server.stop();
-    },
+  try {
+    await client.connect(httpClientTransport(server.url));
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return async () => {
+    await client.close();
+    await server.stop();
   };
 }
 
-export async function connectStdio(extraArgs: string[] = []): Promise<Connected> {
-  const transport = new StdioClientTransport({
-    ...bundleCommand(["--stdio", "--socket", socketUrl(), ...extraArgs]),
-    stderr: "ignore",
-  });
-  const client = new Client({ name: "mcp-podman-tests", version: "1.0.0" });
-  await client.connect(transport);
-  return { client, close: () => client.close() };
+export async function connect(transport: Transport, extraArgs: string[] = []): Promise<Connected> {
+  const client = testClient();
+  return { client, close: await connectClient(client, transport, extraArgs) };
 }
 
+export const connectStdio = (extraArgs: string[] = []) => connect("stdio", extraArgs);
+
+const httpClientTransport = (url: string, token?: string) =>
+  new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: token ? { Authorization: `Bearer ${token}` } : {} },
+  });
+
 export async function connectHttp(url: string, token?: string): Promise<Client> {
-  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
-  const client = new Client({ name: "mcp-podman-tests", version: "1.0.0" });
-  await client.connect(transport);
+  const client = testClient();
+  await client.connect(httpClientTransport(url, token));
   return client;
 }
 
@@ -203,6 +223,24 @@ export function runBundle(args: string[], env: Record<string, string> = {}) {
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** The headers a Streamable HTTP client sends with each POST to /mcp. */
+export const MCP_POST_HEADERS = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+};
+
+/** An MCP initialize request, as a raw HTTP client sends it. */
+export const initializeRequest = (clientName = "t") => ({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: clientName, version: "1" },
+  },
+});
 
 export async function call(client: Client, name: string, args: Record<string, unknown> = {}) {
   return (await client.callTool({ name, arguments: args })) as CallToolResult;

@@ -13,23 +13,13 @@ import {
   runBundle,
   socketUrl,
   startHttpServer,
+  MCP_POST_HEADERS,
+  initializeRequest,
 } from "./harness.js";
 
 const TOKEN = "test-token-0123456789abcdef";
-const initialize = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "curl", version: "1" },
-  },
-};
-const mcpHeaders = {
-  "content-type": "application/json",
-  accept: "application/json, text/event-stream",
-};
+const initialize = initializeRequest("curl");
+const mcpHeaders = MCP_POST_HEADERS;
 
 describe("Streamable HTTP with a bearer token", () => {
   let server: RunningServer;

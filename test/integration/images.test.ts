@@ -3,18 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PodmanDirect,
-  type Connected,
-  type Transport,
-  callError,
-  callOk,
-  connect,
-  testEnv,
-  textOf,
-  uniqueName,
-} from "./harness.js";
+import { afterAll, expect, it } from "vitest";
+import { PodmanDirect, callError, callOk, testEnv, textOf, uniqueName } from "./harness.js";
+import { describeOverTransports } from "./over-transports.js";
 
 interface BuildResult {
   id: string;
@@ -71,21 +62,14 @@ async function callWithProgress<T>(client: Client, name: string, args: Record<st
 
 const image = () => testEnv().PODMAN_TEST_IMAGE;
 
-describe.each<Transport>(["stdio", "http"])("building images over %s", (transport) => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("building images over %s", {}, ({ client }) => {
   const podman = new PodmanDirect();
   const images = new ImageCleanup(podman);
 
-  beforeAll(async () => {
-    connection = await connect(transport);
-    client = connection.client;
-  });
   afterAll(async () => {
     // Images first: PodmanDirect.cleanup() also closes the connection both use.
     await images.cleanup();
     await podman.cleanup();
-    await connection?.close();
   });
 
   it("builds an inline Containerfile with files, then runs the image and sees the file", async () => {
@@ -138,23 +122,16 @@ describe.each<Transport>(["stdio", "http"])("building images over %s", (transpor
   });
 });
 
-describe("images", () => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("images", { over: ["stdio"] }, ({ client }) => {
   const podman = new PodmanDirect();
   const images = new ImageCleanup(podman);
   const scratch = mkdtempSync(join(tmpdir(), "mcp-images-test-"));
   const env = testEnv();
 
-  beforeAll(async () => {
-    connection = await connect("stdio");
-    client = connection.client;
-  });
   afterAll(async () => {
     // Images first: PodmanDirect.cleanup() also closes the connection both use.
     await images.cleanup();
     await podman.cleanup();
-    await connection?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -1,18 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PodmanDirect,
-  type Connected,
-  type Transport,
-  callError,
-  callOk,
-  connect,
-  testEnv,
-  uniqueName,
-} from "./harness.js";
+import { afterAll, expect, it } from "vitest";
+import { PodmanDirect, callError, callOk, testEnv, uniqueName } from "./harness.js";
+import { describeOverTransports } from "./over-transports.js";
 
 interface PlayResult {
   pods: {
@@ -92,19 +83,12 @@ function podYaml(pod: string, command: string[]) {
   ].join("\n");
 }
 
-describe.each<Transport>(["stdio", "http"])("kube over %s", (transport) => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("kube over %s", {}, ({ client }) => {
   const podman = new PodmanDirect();
   const leftovers = new PodLeftovers(podman);
 
-  beforeAll(async () => {
-    connection = await connect(transport);
-    client = connection.client;
-  });
   afterAll(async () => {
     await leftovers.remove();
-    await connection?.close();
   });
 
   it("generates YAML from a pod, plays it back after the pod is gone, and tears it down", async () => {
@@ -171,20 +155,13 @@ describe.each<Transport>(["stdio", "http"])("kube over %s", (transport) => {
   });
 });
 
-describe("kube over stdio", () => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("kube over stdio", { over: ["stdio"] }, ({ client }) => {
   const podman = new PodmanDirect();
   const leftovers = new PodLeftovers(podman);
   const directory = mkdtempSync(join(tmpdir(), "mcp-podman-kube-"));
 
-  beforeAll(async () => {
-    connection = await connect("stdio");
-    client = connection.client;
-  });
   afterAll(async () => {
     await leftovers.remove();
-    await connection?.close();
     rmSync(directory, { recursive: true, force: true });
   });
 

@@ -10,22 +10,12 @@ import {
   startHttpServer,
   testEnv,
   uniqueName,
+  MCP_POST_HEADERS,
+  initializeRequest,
 } from "./harness.js";
 
-const headers = {
-  "content-type": "application/json",
-  accept: "application/json, text/event-stream",
-};
-const initialize = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "t", version: "1" },
-  },
-});
+const headers = MCP_POST_HEADERS;
+const initialize = JSON.stringify(initializeRequest());
 
 describe("limits", () => {
   it("answers 413 to a body over --max-body-bytes", async () => {

@@ -1,17 +1,7 @@
 import { type AddressInfo, createServer } from "node:net";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PodmanDirect,
-  type Connected,
-  type Transport,
-  callError,
-  callOk,
-  connect,
-  testEnv,
-  uniqueName,
-  freePort,
-} from "./harness.js";
+import { afterAll, expect, it } from "vitest";
+import { PodmanDirect, callError, callOk, testEnv, uniqueName, freePort } from "./harness.js";
+import { describeOverTransports } from "./over-transports.js";
 
 interface PodState {
   id: string;
@@ -87,18 +77,11 @@ class PodTracker {
 
 const image = () => testEnv().PODMAN_TEST_IMAGE;
 
-describe.each<Transport>(["stdio", "http"])("pods over %s", (transport) => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("pods over %s", {}, ({ client }) => {
   const pods = new PodTracker();
 
-  beforeAll(async () => {
-    connection = await connect(transport);
-    client = connection.client;
-  });
   afterAll(async () => {
     await pods.cleanup();
-    await connection?.close();
   });
 
   it("serves a web server from a pod's published port, reads its logs, stops and removes it", async () => {
@@ -210,18 +193,11 @@ describe.each<Transport>(["stdio", "http"])("pods over %s", (transport) => {
   });
 });
 
-describe("pods: bounds and bad inputs", () => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("pods: bounds and bad inputs", { over: ["stdio"] }, ({ client }) => {
   const pods = new PodTracker();
 
-  beforeAll(async () => {
-    connection = await connect("stdio");
-    client = connection.client;
-  });
   afterAll(async () => {
     await pods.cleanup();
-    await connection?.close();
   });
 
   it("bounds pod logs by tail per container and max_bytes overall, and filters with grep", async () => {

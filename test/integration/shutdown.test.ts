@@ -9,6 +9,8 @@ import {
   testEnv,
   textOf,
   uniqueName,
+  MCP_POST_HEADERS,
+  initializeRequest,
 } from "./harness.js";
 
 /** After SIGTERM: either the listener is already closed, or /mcp answers 503. */
@@ -16,20 +18,8 @@ async function expectNewRequestsRefused(server: RunningServer) {
   await expect.poll(() => server.stderr.some((line) => line.includes("shutting down"))).toBe(true);
   const refused = await fetch(server.url, {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "late", version: "1" },
-      },
-    }),
+    headers: MCP_POST_HEADERS,
+    body: JSON.stringify(initializeRequest("late")),
   }).catch(() => undefined);
   if (refused) expect(refused.status).toBe(503);
 }

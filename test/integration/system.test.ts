@@ -1,16 +1,7 @@
 import { dirname, join } from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PodmanDirect,
-  type Connected,
-  type Transport,
-  callError,
-  callOk,
-  connect,
-  testEnv,
-  uniqueName,
-} from "./harness.js";
+import { afterAll, expect, it } from "vitest";
+import { PodmanDirect, callError, callOk, testEnv, uniqueName } from "./harness.js";
+import { describeOverTransports } from "./over-transports.js";
 
 interface InfoResult {
   version: string;
@@ -80,18 +71,11 @@ const healthcheck = (script: string) => ({
   retries: 1,
 });
 
-describe.each<Transport>(["stdio", "http"])("system over %s", (transport) => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("system over %s", {}, ({ client }) => {
   const podman = new PodmanDirect();
 
-  beforeAll(async () => {
-    connection = await connect(transport);
-    client = connection.client;
-  });
   afterAll(async () => {
     await podman.cleanup();
-    await connection?.close();
   });
 
   it("describes the isolated Podman: its graph root, runc, and at least the test image", async () => {
@@ -216,18 +200,11 @@ describe.each<Transport>(["stdio", "http"])("system over %s", (transport) => {
   });
 });
 
-describe("system errors", () => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("system errors", { over: ["stdio"] }, ({ client }) => {
   const podman = new PodmanDirect();
 
-  beforeAll(async () => {
-    connection = await connect("stdio");
-    client = connection.client;
-  });
   afterAll(async () => {
     await podman.cleanup();
-    await connection?.close();
   });
 
   it("refuses stats of an unknown or stopped container", async () => {

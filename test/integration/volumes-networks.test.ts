@@ -1,15 +1,6 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  PodmanDirect,
-  type Connected,
-  type Transport,
-  callError,
-  callOk,
-  connect,
-  testEnv,
-  uniqueName,
-} from "./harness.js";
+import { afterAll, expect, it } from "vitest";
+import { PodmanDirect, callError, callOk, testEnv, uniqueName } from "./harness.js";
+import { describeOverTransports } from "./over-transports.js";
 
 interface VolumeSummary {
   name: string;
@@ -65,20 +56,13 @@ const volumeExists = async (podman: PodmanDirect, name: string) =>
 const networkExists = async (podman: PodmanDirect, name: string) =>
   (await podman.request("GET", `/networks/${encodeURIComponent(name)}/exists`)).status === 204;
 
-describe.each<Transport>(["stdio", "http"])("volumes over %s", (transport) => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("volumes over %s", {}, ({ client }) => {
   const podman = new PodmanDirect();
   const leftovers = new Leftovers(podman);
   const image = () => testEnv().PODMAN_TEST_IMAGE;
 
-  beforeAll(async () => {
-    connection = await connect(transport);
-    client = connection.client;
-  });
   afterAll(async () => {
     await leftovers.remove();
-    await connection?.close();
   });
 
   it("creates a labelled volume, shares data through it, refuses to remove it in use, removes it", async () => {
@@ -145,20 +129,13 @@ describe.each<Transport>(["stdio", "http"])("volumes over %s", (transport) => {
   });
 });
 
-describe("volumes and networks over stdio", () => {
-  let connection: Connected;
-  let client: Client;
+describeOverTransports("volumes and networks over stdio", { over: ["stdio"] }, ({ client }) => {
   const podman = new PodmanDirect();
   const leftovers = new Leftovers(podman);
   const image = () => testEnv().PODMAN_TEST_IMAGE;
 
-  beforeAll(async () => {
-    connection = await connect("stdio");
-    client = connection.client;
-  });
   afterAll(async () => {
     await leftovers.remove();
-    await connection?.close();
   });
 
   it("prunes only the unused volumes carrying the label, and says how many bytes it freed", async () => {

@@ -3,7 +3,7 @@ import { checkCeilingsEnforced } from "../../src/core/policy/ceilings-enforced.j
 import type { ContainerPolicy } from "../../src/core/policy/policy.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
 import type { ToolContext } from "../../src/core/tools/tool.js";
-import { policyWith } from "./deny-all-policy.js";
+import { policyWith } from "./fixtures.js";
 
 /** A context whose Podman answers /info with this host, counting how often it is asked. */
 function contextOn(policy: ContainerPolicy, host: { rootless: boolean; cgroupVersion: string }) {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { parseCli, parseListen, type Config } from "../../src/core/config/config.js";
 import { BadArgument } from "../../src/core/errors.js";
+import { DENY_ALL } from "./fixtures.js";
 
 interface Setup {
   env?: Record<string, string | undefined>;
@@ -69,22 +70,7 @@ describe("parseCli transport", () => {
       ws: false,
       logLevel: "info",
       tools: { readOnly: false, include: undefined, exclude: [] },
-      policy: {
-        allowPrivileged: false,
-        allowCapAdd: false,
-        allowHostNamespaces: false,
-        allowDevices: false,
-        allowUnconfined: false,
-        allowBind: [],
-        allowRead: [],
-        allowBuildNetwork: false,
-        allowNetworks: ["podman"],
-        allowedRegistries: undefined,
-        maxMemoryBytes: undefined,
-        maxCpus: undefined,
-        maxPids: undefined,
-        managedOnly: false,
-      },
+      policy: DENY_ALL,
       showSecrets: false,
       auditLog: undefined,
       limits: {

@@ -13,7 +13,7 @@ import {
   registryAllowed,
   tagTarget,
 } from "../../src/core/policy/registry.js";
-import { policyWith } from "./deny-all-policy.js";
+import { policyWith } from "./fixtures.js";
 
 const policy = policyWith;
 const local = policy({ allowedRegistries: ["localhost"] });

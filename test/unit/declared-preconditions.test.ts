@@ -6,7 +6,7 @@ import { callTool } from "../../src/core/mcp/server.js";
 import { DESTRUCTIVE, READ_ONLY } from "../../src/core/tools/annotations.js";
 import type { HostFiles } from "../../src/core/contracts.js";
 import { defineTool, type ToolContext } from "../../src/core/tools/tool.js";
-import { DENY_ALL, policyWith } from "./deny-all-policy.js";
+import { DENY_ALL, policyWith } from "./fixtures.js";
 
 const handled: string[] = [];
 

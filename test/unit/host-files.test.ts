@@ -1,4 +1,3 @@
-import type { HostFiles } from "../../src/core/contracts.js";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { allowedHostFiles } from "../../src/core/policy/host-files.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
 import { TarWriter, writeHostDirectory } from "../../src/core/podman/tar.js";
-import { nodeHostFiles } from "../../src/runtime/node-files.js";
+import type { HostFiles } from "../../src/core/contracts.js";
+import { nodeHostFiles } from "../../src/runtime/node/files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "host-files-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import { BadArgument } from "../../src/core/errors.js";
 import { planKubePlay } from "../../src/core/policy/kube.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
 import { bindAllowed } from "../../src/core/policy/spec.js";
-import { policyWith } from "./deny-all-policy.js";
+import { policyWith } from "./fixtures.js";
 
 const policy = policyWith;
 

@@ -10,7 +10,7 @@ import {
 import { MANAGED_LABEL, type ContainerPolicy } from "../../src/core/policy/policy.js";
 import { parseQuantity } from "../../src/core/policy/quantity.js";
 import { PolicyRefusal } from "../../src/core/policy/refusal.js";
-import { policyWith } from "./deny-all-policy.js";
+import { policyWith } from "./fixtures.js";
 
 const policy = policyWith;
 

@@ -1,4 +1,3 @@
-import type { HostFiles } from "../../src/core/contracts.js";
 import { describe, expect, it } from "vitest";
 import { parseCompose } from "../../src/core/compose/parse.js";
 import { buildRunSpec, runArguments } from "../../src/core/tools/containers/run-spec-builder.js";
@@ -13,8 +12,7 @@ import {
   checkVolumeOptions,
   enforceContainerSpec,
 } from "../../src/core/policy/spec.js";
-import { policyWith } from "./deny-all-policy.js";
-import type { ToolContext } from "../../src/core/tools/tool.js";
+import { NO_HOST_FILES, policyWith, toolContext } from "./fixtures.js";
 import type { ContainerPolicy } from "../../src/core/policy/policy.js";
 
 const policy = policyWith;
@@ -194,17 +192,9 @@ describe("volume driver options", () => {
 });
 
 describe("compose projects", () => {
-  const files: HostFiles = {
-    readFile: () => Promise.reject(new Error("no files")),
-    readTextFile: () => Promise.reject(new Error("no files")),
-    realPath: () => Promise.reject(new Error("no files")),
-    walk: () => {
-      throw new Error("no files");
-    },
-  };
   const check = async (yaml: string, given = policy()) => {
     const project = parseCompose(yaml, { baseDir: "/srv/app" });
-    await checkComposeProject(given, project, project.services, files);
+    await checkComposeProject(given, project, project.services, NO_HOST_FILES);
   };
   const service = (lines: string[]) =>
     ["services:", "  ok:", "    image: busybox", "  web:", "    image: busybox", ...lines].join(
@@ -254,7 +244,7 @@ describe("compose projects", () => {
 
 describe("kube play network", () => {
   const ctx = (scope: "admin" | "operate", overrides: Partial<ContainerPolicy> = {}) =>
-    ({ policy: policy(overrides), access: { scope } }) as unknown as ToolContext;
+    toolContext({ policy: policy(overrides), access: { scope } });
 
   it("refuses the host's network forms unless --allow-host-namespaces", async () => {
     await expect(checkPlayNetwork(ctx("admin"), "host")).rejects.toThrow("--allow-host-namespaces");

@@ -1,4 +1,3 @@
-import type { HostFiles } from "../../src/core/contracts.js";
 import { describe, it, expect } from "vitest";
 import { z } from "zod";
 import {
@@ -10,10 +9,9 @@ import {
   PodmanTimeout,
   PodmanUnreachable,
 } from "../../src/core/errors.js";
-import { PodmanClient } from "../../src/core/podman/client.js";
 import { callTool } from "../../src/core/mcp/server.js";
-import { defineTool, type ToolContext } from "../../src/core/tools/tool.js";
-import { DENY_ALL } from "./deny-all-policy.js";
+import { defineTool } from "../../src/core/tools/tool.js";
+import { toolContext } from "./fixtures.js";
 
 const failures: Record<string, () => Error> = {
   not_found: () => new NotFound('no container with name or ID "web" found: no such container'),
@@ -67,28 +65,7 @@ const echo = defineTool({
   render: ({ name, count, note }) => `${name} x${count} (${note})`,
 });
 
-const files: HostFiles = {
-  readFile: () => Promise.reject(new Error("no files in unit tests")),
-  readTextFile: () => Promise.reject(new Error("no files in unit tests")),
-  realPath: () => Promise.reject(new Error("no files in unit tests")),
-  walk: () => ({
-    [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error("no files")) }),
-  }),
-};
-
-const ctx: ToolContext = {
-  podman: new PodmanClient({
-    fetch: () => Promise.reject(new Error("no Podman in unit tests")),
-    socket: "/nowhere.sock",
-    timeoutMs: 1000,
-  }),
-  files,
-  signal: new AbortController().signal,
-  progress: async () => {},
-  policy: DENY_ALL,
-  access: { scope: "admin" },
-  showSecrets: false,
-};
+const ctx = toolContext();
 
 const call = (args: unknown) => callTool(echo, args, ctx);
 

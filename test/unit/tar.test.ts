@@ -1,4 +1,3 @@
-import type { HostFiles } from "../../src/core/contracts.js";
 import { execFileSync } from "node:child_process";
 import {
   mkdirSync,
@@ -19,9 +18,10 @@ import {
   CHECKED_CONTAINERFILE,
   checkedBuildContext,
 } from "../../src/core/policy/checked-build-context.js";
-import { DENY_ALL } from "./deny-all-policy.js";
+import { DENY_ALL } from "./fixtures.js";
 import { TarWriter, paxRecords, tarFiles, writeHostDirectory } from "../../src/core/podman/tar.js";
-import { nodeHostFiles } from "../../src/runtime/node-files.js";
+import type { HostFiles } from "../../src/core/contracts.js";
+import { nodeHostFiles } from "../../src/runtime/node/files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "tar-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
-import type { HostEntry, HostFiles } from "../core/contracts.js";
+import type { HostEntry, HostFiles } from "../../core/contracts.js";
 import { constants, lstatSync, realpathSync } from "node:fs";
 import { lstat, open, readdir, readlink, realpath } from "node:fs/promises";
 import { join } from "node:path";
-import { BadArgument } from "../core/errors.js";
-import { type HostPathProbe, resolveHostPath } from "../core/policy/host-path.js";
+import { BadArgument } from "../../core/errors.js";
+import { type HostPathProbe, resolveHostPath } from "../../core/policy/host-path.js";
 
 const REASONS: Record<string, string> = {
   ENOENT: "no such file or directory",

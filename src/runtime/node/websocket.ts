@@ -1,5 +1,5 @@
 import { type WebSocket, WebSocketServer } from "ws";
-import { MCP_SUBPROTOCOL } from "../core/http/websocket.js";
+import { MCP_SUBPROTOCOL } from "../../core/http/websocket.js";
 
 /** How often an idle peer must answer a ping; Deno's upgradeWebSocket checks the same way. */
 const HEARTBEAT_MS = 30_000;

@@ -1,4 +1,4 @@
-import type { PodmanResponse, SocketFetch } from "../core/contracts.js";
+import type { PodmanResponse, SocketFetch } from "../../core/contracts.js";
 import { Agent, type ClientRequest, type IncomingMessage, request } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";

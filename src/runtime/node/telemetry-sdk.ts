@@ -4,7 +4,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
-import { prometheusReader } from "./prometheus-metrics.js";
+import { prometheusReader } from "../prometheus-metrics.js";
 
 export interface NodeTelemetry {
   /** The Prometheus text exposition of the current metrics. */

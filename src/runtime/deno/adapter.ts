@@ -1,0 +1,70 @@
+import type { SocketFetch } from "../../core/contracts.js";
+import type { HostAdapter } from "../../core/host/adapter.js";
+import type { DenoApi } from "./api.js";
+import { denoHostFiles, denoResolveHostPath, exists } from "./files.js";
+import { denoUpgradeWebSocket } from "./websocket.js";
+
+declare const Deno: DenoApi;
+
+const encoder = new TextEncoder();
+
+function unixSocketFetch(path: string): SocketFetch {
+  const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
+  return (url, init) => fetch(url, { ...init, client } as RequestInit);
+}
+
+/**
+ * Runs the server on Deno. Deno's built-in OpenTelemetry (OTEL_DENO=true)
+ * picks up the core's @opentelemetry/api calls, so no SDK is loaded here.
+ */
+export function denoAdapter(): HostAdapter {
+  return {
+    runtimeName: "deno",
+    configEnvironment: () => ({
+      argv: Deno.args,
+      env: Deno.env.toObject(),
+      exists,
+      readTextFile: (path) => Deno.readTextFileSync(path),
+      cwd: Deno.cwd(),
+    }),
+    writeStdout: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
+    writeStderr: (text) => void Deno.stderr.writeSync(encoder.encode(text)),
+    exit: (code) => Deno.exit(code),
+    services: (config) => ({
+      socketFetch: unixSocketFetch(config.socket),
+      files: denoHostFiles,
+      resolveHostPath: denoResolveHostPath,
+    }),
+    openAppendLog(path) {
+      const file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
+      return (line) => void file.writeSync(encoder.encode(`${line}\n`));
+    },
+    readStartupFile: (path) => Deno.readTextFileSync(path),
+    /**
+     * /metrics over HTTP. With OTEL_DENO=true Deno's own OpenTelemetry owns the
+     * global providers (and exports OTLP itself); otherwise a pull reader is set up.
+     */
+    async startTelemetry(config) {
+      if (config.transport !== "http" || Deno.env.toObject().OTEL_DENO === "true") return undefined;
+      const { startPullMetrics } = await import("./pull-metrics.js");
+      return { metricsText: startPullMetrics() };
+    },
+    onShutdownSignal(handler) {
+      Deno.addSignalListener("SIGTERM", () => handler("SIGTERM"));
+      Deno.addSignalListener("SIGINT", () => handler("SIGINT"));
+    },
+    async listen(options) {
+      options.serveWebSocket?.(denoUpgradeWebSocket);
+      const server = Deno.serve(
+        {
+          hostname: options.host,
+          port: options.port,
+          ...options.tls,
+          onListen: ({ port }) => options.onListening(port),
+        },
+        options.fetch,
+      );
+      return { drain: () => undefined, close: () => server.shutdown() };
+    },
+  };
+}

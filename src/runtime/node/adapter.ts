@@ -1,0 +1,55 @@
+import { createHash } from "node:crypto";
+import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
+import type { HostAdapter } from "../../core/host/adapter.js";
+import { nodeHostFiles, nodeResolveHostPath } from "./files.js";
+import { favourSmallHeap } from "./memory.js";
+import { unixSocketFetch } from "./socket-fetch.js";
+
+export function nodeAdapter(argv: string[]): HostAdapter {
+  return {
+    configEnvironment: () => ({
+      argv,
+      env: process.env,
+      exists: existsSync,
+      readTextFile: (path) => readFileSync(path, "utf8"),
+      cwd: process.cwd(),
+    }),
+    writeStdout: (text) => void process.stdout.write(text),
+    writeStderr: (text) => void process.stderr.write(text),
+    exit: (code) => process.exit(code),
+    tune(config) {
+      if (config.transport === "stdio") favourSmallHeap();
+    },
+    services: (config) => ({
+      socketFetch: unixSocketFetch(config.socket),
+      files: nodeHostFiles,
+      resolveHostPath: nodeResolveHostPath,
+      sha256: (data) => createHash("sha256").update(data).digest(),
+    }),
+    openAppendLog(path) {
+      const fd = openSync(path, "a", 0o600);
+      // Synchronous appends: an audit line is never lost to a crash right after the call.
+      return (line) => writeSync(fd, `${line}\n`);
+    },
+    readStartupFile: (path) => readFileSync(path, "utf8"),
+    /**
+     * The OpenTelemetry SDK is loaded only when something will read it (OTLP
+     * export configured, or /metrics over HTTP): it doubles start-up time and memory.
+     */
+    async startTelemetry(config, version) {
+      const otlp = Object.keys(process.env).some((name) => name.startsWith("OTEL_EXPORTER_OTLP_"));
+      if (!otlp && config.transport === "stdio") return undefined;
+      const { startNodeTelemetry } = await import("./telemetry-sdk.js");
+      return startNodeTelemetry(version);
+    },
+    onShutdownSignal(handler) {
+      process.on("SIGTERM", handler);
+      process.on("SIGINT", handler);
+    },
+    onStdinEnd: (handler) => void process.stdin.on("end", handler),
+    async listen(options) {
+      const { listenHttp } = await import("./http.js");
+      return listenHttp(options);
+    },
+  };
+}
