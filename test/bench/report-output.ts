@@ -4,6 +4,7 @@ import * as prettier from "prettier";
 import type { Figures } from "./figures.js";
 import { OUR_TOOLS, TOOL_KINDS } from "./plan.js";
 import { type Row, type TargetResult, evaluateTargets, figureRows } from "./report.js";
+import { perToolLines } from "./report-agent-costs.js";
 
 export interface Report {
   targets: TargetResult[];
@@ -52,6 +53,19 @@ function describeMethod(figures: Figures): string {
   ].join("\n");
 }
 
+function describeAgentCosts(): string {
+  return (
+    "Agent costs: the model-visible listing is compact JSON of exactly name, description and " +
+    "inputSchema of each tool, summed; the whole tools/list and the instructions are the bytes " +
+    "of the answers. Tokens are estimated as bytes / 4, a rough rule (tokenizers differ). Each " +
+    "workflow runs through the SDK client over stdio against the benchmark's Podman and counts " +
+    "the JSON-RPC messages both ways (compact JSON, one line each, progress notifications " +
+    "included, initialize and tools/list not), from its first call to its last; wall time " +
+    "includes the polling variants' one-second pauses. Where the server lists no podman_wait " +
+    "or podman_read_file, that variant is not possible and the one without it is measured."
+  );
+}
+
 export function buildReport(figures: Figures): Report {
   const targets = Object.values(evaluateTargets(figures));
   const rows = figureRows(figures);
@@ -76,6 +90,12 @@ export function buildReport(figures: Figures): Report {
     ),
     "",
     describeMethod(figures),
+    "",
+    describeAgentCosts(),
+    "",
+    "#### Tool listing, per tool (model-visible bytes, default tools)",
+    "",
+    table(["tool", "bytes", "tokens (estimate)"], perToolLines(figures.listing.default)),
     "",
   ].join("\n");
   return { targets, rows, markdown };
