@@ -2,7 +2,7 @@ import type { Figures, ListingFigure, WorkflowFigure } from "./figures.js";
 import { median } from "./measure.js";
 import type { Row, TargetResult } from "./report.js";
 import { estimatedTokens } from "./tool-listing.js";
-import { bytes, ms } from "./units.js";
+import { bytes, ms, times } from "./units.js";
 
 /** Issue 14's budgets, in bytes of compact JSON. */
 export const LISTING_BUDGET = 20_000;
@@ -92,13 +92,29 @@ function describeWorkflow(figure: WorkflowFigure): string {
   );
 }
 
+const medianReceived = (figure?: WorkflowFigure) =>
+  figure?.runs?.length ? median(figure.runs.map((run) => run.receivedBytes)) : undefined;
+
+/**
+ * Ours: the variant with the newer tools next to the one without them (the
+ * ratio is of bytes received). Another server's: next to ours, the same variant.
+ */
 function workflowRows(who: string, workflows: WorkflowFigure[], ours?: WorkflowFigure[]): Row[] {
   return workflows.map((figure) => {
-    const mine = ours?.find((o) => o.key === figure.key && o.variant === figure.variant);
+    const same = (other: WorkflowFigure) => other.key === figure.key;
+    // The variant with the newer tools comes first in each workflow.
+    const withNewerTools = workflows.find(same) === figure && figure.runs !== undefined;
+    const next = ours
+      ? ours.find((other) => same(other) && other.variant === figure.variant)
+      : withNewerTools
+        ? workflows.find((other) => same(other) && other !== figure)
+        : undefined;
+    const [received, nextReceived] = [medianReceived(figure), medianReceived(next)];
     return row(
       `${who}: workflow ${figure.title}, ${figure.variant}`,
       describeWorkflow(figure),
-      mine ? `mcp-podman: ${describeWorkflow(mine)}` : "",
+      next ? `${ours ? "mcp-podman" : next.variant}: ${describeWorkflow(next)}` : "",
+      received !== undefined && nextReceived ? times(received / nextReceived) : "",
     );
   });
 }

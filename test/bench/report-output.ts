@@ -5,6 +5,7 @@ import type { Figures } from "./figures.js";
 import { OUR_TOOLS, TOOL_KINDS } from "./plan.js";
 import { type Row, type TargetResult, evaluateTargets, figureRows } from "./report.js";
 import { perToolLines } from "./report-agent-costs.js";
+import { WORKFLOWS } from "./workflows.js";
 
 export interface Report {
   targets: TargetResult[];
@@ -54,16 +55,20 @@ function describeMethod(figures: Figures): string {
 }
 
 function describeAgentCosts(): string {
-  return (
+  return [
     "Agent costs: the model-visible listing is compact JSON of exactly name, description and " +
-    "inputSchema of each tool, summed; the whole tools/list and the instructions are the bytes " +
-    "of the answers. Tokens are estimated as bytes / 4, a rough rule (tokenizers differ). Each " +
-    "workflow runs through the SDK client over stdio against the benchmark's Podman and counts " +
-    "the JSON-RPC messages both ways (compact JSON, one line each, progress notifications " +
-    "included, initialize and tools/list not), from its first call to its last; wall time " +
-    "includes the polling variants' one-second pauses. Where the server lists no podman_wait " +
-    "or podman_read_file, that variant is not possible and the one without it is measured."
-  );
+      "inputSchema of each tool, summed; the whole tools/list and the instructions are the bytes " +
+      "of the answers as they came over the wire. Tokens are estimated as bytes / 4, a rough " +
+      "rule (tokenizers differ). Each workflow runs through the SDK client over stdio against " +
+      "the benchmark's Podman, from its first call to its last, and counts the bytes written to " +
+      "the server's stdin and read from its stdout (JSON-RPC lines, progress notifications " +
+      "included; initialize and tools/list are not part of it). The polling variants look " +
+      "again once a second, bounded by 30 s, as an agent would; the one using podman_wait or " +
+      "podman_read_file runs where the server lists them, and its ratio is its bytes received " +
+      "over the other variant's. The workflows:",
+    "",
+    ...WORKFLOWS.map((workflow) => `- ${workflow.title}: ${workflow.story}.`),
+  ].join("\n");
 }
 
 export function buildReport(figures: Figures): Report {

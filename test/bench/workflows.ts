@@ -36,7 +36,10 @@ export interface WorkflowVariant {
 
 export interface Workflow {
   key: "web" | "compose" | "build";
+  /** Short, for a table row. */
   title: string;
+  /** Every step, for the report's method. */
+  story: string;
   /** The variant using the newer tools first, then the way that works without them. */
   variants: [WorkflowVariant, WorkflowVariant];
 }
@@ -70,7 +73,10 @@ async function checkLogsAndRemove(agent: ContainerAgent, id: string) {
 
 const web: Workflow = {
   key: "web",
-  title: "web server: run, wait until it answers on its published port, read its logs, remove it",
+  title: "1, web server",
+  story:
+    "run busybox httpd with a published port, wait until it answers, read its logs, remove it " +
+    "(the benchmark then checks the page on the published port itself)",
   variants: [
     {
       label: "with podman_wait",
@@ -128,9 +134,11 @@ async function composeUp(agent: ContainerAgent, fixture: WorkflowFixture, create
 
 const compose: Workflow = {
   key: "compose",
-  title:
-    "compose: up a web service with a health check and a client reaching it by service name, " +
-    "wait until healthy, confirm the client reached it, down",
+  title: "2, compose web and client",
+  story:
+    "compose up a web service with a health check and a client that fetches its page by " +
+    "service name, wait until the web service is healthy, confirm from the client's logs that " +
+    "it got the page, compose down",
   variants: [
     {
       label: "with podman_wait",
@@ -178,9 +186,10 @@ function expectResult(text: string) {
 
 const build: Workflow = {
   key: "build",
-  title:
-    "build: an image from an inline Containerfile, run a command in it that writes a result, " +
-    "read the result, remove the container and the image",
+  title: "3, build, run, read the result",
+  story:
+    "build an image from an inline Containerfile, run a command in it that writes a result " +
+    "file, read the file, remove the container and the image",
   variants: [
     {
       label: "with podman_read_file",
