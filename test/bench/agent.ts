@@ -91,11 +91,11 @@ const structured = <T>(result: CallToolResult) => result.structuredContent as T;
 /** mcp-podman, called by its own tool names and arguments. */
 export class OurAgent implements ContainerAgent {
   readonly #client: Client;
-  readonly #tools: Map<string, Tool>;
+  readonly #tools: Set<string>;
 
   constructor(client: Client, tools: Tool[]) {
     this.#client = client;
-    this.#tools = new Map(tools.map((tool) => [tool.name, tool]));
+    this.#tools = new Set(tools.map((tool) => tool.name));
   }
 
   lacks(abilities: Ability[]): string[] {
@@ -169,21 +169,14 @@ export class OurAgent implements ContainerAgent {
   async wait(container: string, wanted: WaitCondition, timeoutSeconds: number) {
     const args: Record<string, unknown> = { name: container, timeout: timeoutSeconds };
     if (wanted.condition === "http") {
-      Object.assign(args, {
-        condition: "http",
-        port: this.#waitPort(wanted.port),
-        path: wanted.path,
-        status: wanted.status,
-      });
+      const { path, status } = wanted;
+      Object.assign(args, { condition: "http", port: wanted.port.container, path, status });
     } else Object.assign(args, wanted);
-    return textOf(await this.#call("podman_wait", args));
-  }
-
-  /** The container's port, unless the tool's schema says it wants the host's. */
-  #waitPort(port: { host: number; container: number }) {
-    const schema = this.#tools.get("podman_wait")?.inputSchema.properties?.port as
-      { description?: string } | undefined;
-    return /host port/i.test(schema?.description ?? "") ? port.host : port.container;
+    const result = await this.#call("podman_wait", args);
+    // A wait that timed out is an answer, not an error: the workflow cannot go on.
+    const { met } = structured<{ met?: boolean }>(result);
+    if (met === false) throw new Error(`podman_wait ${wanted.condition}: ${textOf(result)}`);
+    return textOf(result);
   }
 
   async readFile(container: string, path: string) {

@@ -12,6 +12,12 @@ import {
 
 const PAGE = "hello from the mcp-podman bench";
 
+/**
+ * Seconds the web server takes before it listens, as a real service takes to
+ * start: without them the first look finds it ready and polling costs nothing.
+ */
+export const WEB_STARTUP_SECONDS = 3;
+
 /** A shell line running `command` as a child that a SIGTERM to the shell ends. */
 export const UNTIL_TERM = (command: string) => `trap 'exit 0' TERM; ${command} & wait`;
 
@@ -37,7 +43,7 @@ export async function makeWebImage(libpod: Libpod, testImage: string, prefix: st
     await libpod.json("POST", `/containers/${Id}/wait?condition=stopped`);
     // PID 1 ignores a SIGTERM it has no handler for: the trap lets a stop end it at once.
     const change = encodeURIComponent(
-      `CMD ["sh", "-c", "${UNTIL_TERM("httpd -f -v -p 80 -h /")}"]`,
+      `CMD ["sh", "-c", "${UNTIL_TERM(`(sleep ${WEB_STARTUP_SECONDS}; exec httpd -f -v -p 80 -h /)`)}"]`,
     );
     const [repo, version] = tag.split(/:(?=[^:]+$)/) as [string, string];
     await libpod.json(

@@ -10,7 +10,7 @@ export const WAIT_SECONDS = 30;
 export interface WorkflowFixture {
   /** The busybox image the isolated Podman builds. */
   testImage: string;
-  /** That image with `httpd` as its command, serving a page that says `page`. */
+  /** That image with `httpd` as its command, serving a page that says `page` after a few seconds. */
   webImage: string;
   page: string;
   /** A fresh name for each thing a workflow makes. */
