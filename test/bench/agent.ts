@@ -118,8 +118,8 @@ export class OurAgent implements ContainerAgent {
   }
 
   async run(spec: RunSpec) {
-    await this.#call("podman_run", this.#runArguments(spec));
-    return spec.name;
+    const result = await this.#call("podman_run", this.#runArguments(spec));
+    return structured<{ id: string }>(result).id;
   }
 
   async runToExit(spec: RunSpec) {
