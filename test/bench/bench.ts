@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ourAgentCosts } from "./agent-costs.js";
 import { measureCompared } from "./compare.js";
 import type { CallFigure, Figures } from "./figures.js";
 import { PodmanUnavailable, startIsolatedPodman } from "./isolated-podman.js";
@@ -27,7 +28,10 @@ import { bareLaunch, measureColdStart, measureMemory, writeBareServer } from "./
 import { Teardown, cleanUpOnSignals } from "./teardown.js";
 import { measureTelemetryCost } from "./telemetry.js";
 import { measureThroughput } from "./throughput.js";
+import { measureListing } from "./tool-listing.js";
 import { describeBundle, sourceFacts } from "./versions.js";
+import { makeWebImage, workflowFixture } from "./workflow-costs.js";
+import type { WorkflowFixture } from "./workflows.js";
 
 const started = performance.now();
 const progress = (message: string) =>
@@ -79,6 +83,7 @@ interface Environment {
   socket: string;
   libpod: Libpod;
   containers: BenchContainers;
+  fixture: WorkflowFixture;
 }
 
 async function prepare(repo: string, teardown: Teardown): Promise<Environment> {
@@ -101,8 +106,11 @@ async function prepare(repo: string, teardown: Teardown): Promise<Environment> {
   teardown.add("close the libpod client", () => libpod.close());
   const containers = new BenchContainers(libpod, image);
   teardown.add("remove the benchmark's containers", () => containers.removeAll());
+  const webImage = await makeWebImage(libpod, image, `bench-${Date.now().toString(36)}`);
+  teardown.add("remove the web server image", webImage.remove);
   teardown.add("stop the servers", stopStrayProcesses);
-  return { work, paths, socket, libpod, containers };
+  const fixture = workflowFixture(image, webImage.tag);
+  return { work, paths, socket, libpod, containers, fixture };
 }
 
 async function measureEverything(
@@ -113,7 +121,7 @@ async function measureEverything(
   const startedAt = new Date().toISOString();
   const plan = benchPlan(options.quick);
   const source = await sourceFacts(repo);
-  const { work, paths, socket, libpod, containers } = await prepare(repo, teardown);
+  const { work, paths, socket, libpod, containers, fixture } = await prepare(repo, teardown);
   const machine = await describeMachine(paths.deno, libpod);
   const nodeStdio = bundleLaunch("node", paths, socket, ["--stdio"]);
 
@@ -179,8 +187,19 @@ async function measureEverything(
       plan.throughputMs,
     );
 
+    progress("agent costs: tool listing, workflows");
+    const against = { env: serverEnvironment(), libpod, fixture, runs: plan.workflowRuns };
+    const agentCosts = await ourAgentCosts({ ...against, launch: nodeStdio });
+    const readOnlyListing = await measureListing(
+      bundleLaunch("node", paths, socket, ["--stdio", "--read-only"]),
+      against.env,
+    );
+
     const compare = options.compare
-      ? await compareWith(options.compare, options.compareTools, socket, setup, plan, bigLog)
+      ? await compareWith(options.compare, options.compareTools, socket, setup, plan, bigLog, {
+          ...against,
+          runs: plan.workflowRuns,
+        })
       : undefined;
 
     progress(`seeding up to ${SIZES[2]} containers`);
@@ -202,6 +221,8 @@ async function measureEverything(
       memory,
       throughput,
       telemetry,
+      listing: { default: agentCosts.listing, readOnly: readOnlyListing },
+      workflows: agentCosts.workflows,
       ...(compare ? { compare } : {}),
     };
   } finally {
@@ -218,15 +239,18 @@ function compareWith(
   setup: CallSetup,
   plan: BenchPlan,
   bigLog: string,
+  workflows: Omit<Parameters<typeof measureCompared>[0]["workflows"], "env">,
 ) {
   progress(`comparing with: ${command}`);
+  const env = serverEnvironment({
+    CONTAINER_HOST: `unix://${socket}`,
+    DOCKER_HOST: `unix://${socket}`,
+    PODMAN_SOCKET: socket,
+  });
   return measureCompared({
     command,
-    env: serverEnvironment({
-      CONTAINER_HOST: `unix://${socket}`,
-      DOCKER_HOST: `unix://${socket}`,
-      PODMAN_SOCKET: socket,
-    }),
+    env,
+    workflows: { ...workflows, env },
     overrides,
     setup,
     targets: { container: setup.args.inspect.name as string, bigLog },

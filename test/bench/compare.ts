@@ -1,10 +1,18 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { ListToolsResultSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { theirAgentCosts } from "./agent-costs.js";
 import type { ComparedCall, CompareFigure } from "./figures.js";
 import { launchAndInitialize } from "./launch.js";
 import type { CallSetup } from "./latency.js";
 import { type Plan, interleave, summarize, timed } from "./measure.js";
-import { answerSize, callTool, callToolOk, openStdioSession, textOf } from "./mcp-clients.js";
+import {
+  answerSize,
+  callTool,
+  callToolOk,
+  listAllTools,
+  openStdioSession,
+  textOf,
+} from "./mcp-clients.js";
 import { type CallTargets, LOG_TAIL, OUR_TOOLS, TOOL_KINDS, type ToolKind } from "./plan.js";
 
 /** Names other Podman/Docker MCP servers give these calls, most likely first. */
@@ -81,21 +89,6 @@ export function argumentsFor(
   return args;
 }
 
-/** tools/list without Client.listTools: that would make the client validate every answer, slowing theirs only. */
-async function listAllTools(client: Client): Promise<Tool[]> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.request(
-      { method: "tools/list", params: cursor ? { cursor } : {} },
-      ListToolsResultSchema,
-    );
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return tools;
-}
-
 export interface CompareContext {
   command: string;
   env: Record<string, string>;
@@ -105,6 +98,8 @@ export interface CompareContext {
   targets: CallTargets;
   plan: Plan;
   coldStarts: number;
+  /** What the workflows run against; the launch is the other server's. */
+  workflows: Omit<Parameters<typeof theirAgentCosts>[0], "launch">;
 }
 
 /**
@@ -134,11 +129,13 @@ async function measureComparedServer(context: CompareContext): Promise<CompareFi
     for (const kind of TOOL_KINDS) {
       calls[kind] = await compareCall(kind, tools, session.client, context);
     }
+    const costs = await theirAgentCosts({ ...context.workflows, launch });
     return {
       command: context.command,
       serverName: session.client.getServerVersion()?.name ?? "unknown",
       coldStart: summarize(starts),
       calls,
+      ...costs,
     };
   } finally {
     await session.close();

@@ -16,7 +16,40 @@ export interface Figures {
   memory: MemoryFigure;
   throughput: ThroughputFigure[];
   telemetry: TelemetryFigure;
+  /** What an agent pays in context: the tool listing, default and --read-only. */
+  listing: { default: ListingFigure; readOnly: ListingFigure };
+  workflows: WorkflowFigure[];
   compare?: CompareFigure;
+}
+
+export interface ListingFigure {
+  tools: number;
+  /** Compact JSON of exactly name, description and inputSchema, summed over the tools. */
+  modelVisibleBytes: number;
+  /** The whole tools/list answer as it came over the wire. */
+  toolsListBytes: number;
+  /** The server's instructions from initialize. */
+  instructionsBytes: number;
+  perTool: { name: string; bytes: number }[];
+}
+
+/** One scripted run of a workflow: what went over the wire, and how long it took. */
+export interface WorkflowRun {
+  calls: number;
+  sentBytes: number;
+  receivedBytes: number;
+  wallMs: number;
+}
+
+export interface WorkflowFigure {
+  key: string;
+  title: string;
+  variant: string;
+  runs?: WorkflowRun[];
+  /** The server has no tool for a step. */
+  notPossible?: string;
+  /** It has, but the workflow failed (another server only: ours fails the benchmark). */
+  failure?: string;
 }
 
 export interface RunFacts {
@@ -84,6 +117,8 @@ export type CompareFigure =
       serverName: string;
       coldStart: Stats;
       calls: Record<ToolKind, ComparedCall>;
+      listing: ListingFigure;
+      workflows: WorkflowFigure[];
     }
   /** The other server could not be started or listed. */
   | { command: string; failure: string };

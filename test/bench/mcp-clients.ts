@@ -3,9 +3,15 @@ import { createInterface } from "node:readline";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  type CallToolResult,
+  ListToolsResultSchema,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import { Agent, fetch as undiciFetch } from "undici";
 import { type Launch, describeLaunch, endProcess, trackProcess } from "./launch.js";
+import { CountedStdioTransport } from "./wire-bytes.js";
 
 export interface McpSession {
   client: Client;
@@ -14,6 +20,10 @@ export interface McpSession {
 
 export interface StdioSession extends McpSession {
   pid: number;
+}
+
+export interface CountedSession extends StdioSession {
+  wire: CountedStdioTransport;
 }
 
 const clientInfo = { name: "mcp-podman-bench", version: "1.0.0" };
@@ -29,13 +39,32 @@ class RecentOutput {
   }
 }
 
-export async function openStdioSession(
+export function openStdioSession(
   launch: Launch,
   env: Record<string, string>,
 ): Promise<StdioSession> {
   const transport = new StdioClientTransport({ ...launch, env, stderr: "pipe" });
   const stderr = new RecentOutput();
   transport.stderr?.on("data", (chunk: Buffer) => stderr.add(chunk));
+  return connectStdio(launch, transport, stderr);
+}
+
+/** A session whose bytes on the wire are counted both ways, from the first message on. */
+export async function openCountedStdioSession(
+  launch: Launch,
+  env: Record<string, string>,
+): Promise<CountedSession> {
+  const wire = new CountedStdioTransport(launch, env);
+  const stderr = new RecentOutput();
+  wire.onstderr = (chunk) => stderr.add(chunk);
+  return { ...(await connectStdio(launch, wire, stderr)), wire };
+}
+
+async function connectStdio(
+  launch: Launch,
+  transport: Transport & { pid?: number | null },
+  stderr: RecentOutput,
+): Promise<StdioSession> {
   const client = new Client(clientInfo);
   try {
     await client.connect(transport);
@@ -146,4 +175,19 @@ export function answerSize(result: CallToolResult): AnswerSize {
         ? 0
         : Buffer.byteLength(JSON.stringify(result.structuredContent)),
   };
+}
+
+/** tools/list without Client.listTools: that would make the client validate every answer, slowing theirs only. */
+export async function listAllTools(client: Client): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.request(
+      { method: "tools/list", params: cursor ? { cursor } : {} },
+      ListToolsResultSchema,
+    );
+    tools.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tools;
 }

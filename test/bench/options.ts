@@ -16,14 +16,16 @@ export const USAGE = `npm run bench -- [options]
 
 Measures the built bundle (dist/mcp-podman.js) against an isolated Podman of its own:
 latency of podman_ps/inspect/logs/images over stdio and Streamable HTTP next to the same
-libpod requests made directly, output sizes, cold start, memory, throughput and the cost
-of OpenTelemetry; prints the table and writes it as JSON and Markdown.
+libpod requests made directly, output sizes, cold start, memory, throughput, the cost
+of OpenTelemetry, and what an agent pays: the tool listing's bytes and the calls and bytes
+of three scripted workflows; prints the table and writes it as JSON and Markdown.
 
   --quick                  few iterations: a smoke run, not figures to quote
   --out DIR                write latest.json and latest.md there (default test/bench/results)
   --compare "COMMAND"      also measure another MCP server, started as \`sh -c COMMAND\` over
                            stdio; CONTAINER_HOST and DOCKER_HOST point it at the benchmark's
-                           Podman (unix://...) and PODMAN_SOCKET holds the socket's path
+                           Podman (unix://...) and PODMAN_SOCKET holds the socket's path;
+                           its tool listing and the workflows its tools allow are measured too
   --compare-tools LIST     its tool for each call, when the name guess is wrong:
                            ps=NAME,inspect=NAME,logs=NAME,images=NAME ("-" for none)
   --help

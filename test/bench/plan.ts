@@ -36,6 +36,8 @@ export interface BenchPlan {
   rssCalls: number;
   rssConcurrency: number;
   throughputMs: number;
+  /** Runs of each workflow variant (its calls and bytes vary only with polling). */
+  workflowRuns: number;
 }
 
 const plan = (warmup: number, rounds: number, budgetSeconds: number, minRounds: number): Plan => ({
@@ -61,6 +63,7 @@ export function benchPlan(quick: boolean): BenchPlan {
       rssCalls: 500,
       rssConcurrency: 4,
       throughputMs: 1000,
+      workflowRuns: 1,
     };
   }
   return {
@@ -72,5 +75,6 @@ export function benchPlan(quick: boolean): BenchPlan {
     rssCalls: 10_000,
     rssConcurrency: 4,
     throughputMs: 5000,
+    workflowRuns: 3,
   };
 }

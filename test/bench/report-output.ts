@@ -4,6 +4,8 @@ import * as prettier from "prettier";
 import type { Figures } from "./figures.js";
 import { OUR_TOOLS, TOOL_KINDS } from "./plan.js";
 import { type Row, type TargetResult, evaluateTargets, figureRows } from "./report.js";
+import { perToolLines } from "./report-agent-costs.js";
+import { WORKFLOWS } from "./workflows.js";
 
 export interface Report {
   targets: TargetResult[];
@@ -52,6 +54,23 @@ function describeMethod(figures: Figures): string {
   ].join("\n");
 }
 
+function describeAgentCosts(): string {
+  return [
+    "Agent costs: the model-visible listing is compact JSON of exactly name, description and " +
+      "inputSchema of each tool, summed; the whole tools/list and the instructions are the bytes " +
+      "of the answers as they came over the wire. Tokens are estimated as bytes / 4, a rough " +
+      "rule (tokenizers differ). Each workflow runs through the SDK client over stdio against " +
+      "the benchmark's Podman, from its first call to its last, and counts the bytes written to " +
+      "the server's stdin and read from its stdout (JSON-RPC lines, progress notifications " +
+      "included; initialize and tools/list are not part of it). The polling variants look " +
+      "again once a second, bounded by 30 s, as an agent would; the one using podman_wait or " +
+      "podman_read_file runs where the server lists them, and its ratio is its bytes received " +
+      "over the other variant's. The workflows:",
+    "",
+    ...WORKFLOWS.map((workflow) => `- ${workflow.title}: ${workflow.story}.`),
+  ].join("\n");
+}
+
 export function buildReport(figures: Figures): Report {
   const targets = Object.values(evaluateTargets(figures));
   const rows = figureRows(figures);
@@ -76,6 +95,12 @@ export function buildReport(figures: Figures): Report {
     ),
     "",
     describeMethod(figures),
+    "",
+    describeAgentCosts(),
+    "",
+    "#### Tool listing, per tool (model-visible bytes, default tools)",
+    "",
+    table(["tool", "bytes", "tokens (estimate)"], perToolLines(figures.listing.default)),
     "",
   ].join("\n");
   return { targets, rows, markdown };

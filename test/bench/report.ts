@@ -9,6 +9,7 @@ import {
   TOOL_KINDS,
   type ToolKind,
 } from "./plan.js";
+import { agentCostRows, comparedAgentCostRows, listingTargets } from "./report-agent-costs.js";
 import { MIB, bytes, kib, mib, ms, p50p90, perSecond, ratios, times } from "./units.js";
 
 /** One line of the table of every figure. */
@@ -43,7 +44,17 @@ const describeCall = (kind: ToolKind, containers: number) =>
     : `${OUR_TOOLS[kind]}, ${containers} containers`;
 
 type TargetKey =
-  "psStdio" | "psHttp" | "throughput" | "logs" | "psText" | "coldStart" | "memory" | "telemetry";
+  | "psStdio"
+  | "psHttp"
+  | "throughput"
+  | "logs"
+  | "psText"
+  | "coldStart"
+  | "memory"
+  | "telemetry"
+  | "listing"
+  | "toolsList"
+  | "instructions";
 
 /** The targets in the issue's order. */
 export function evaluateTargets(figures: Figures): Record<TargetKey, TargetResult> {
@@ -110,6 +121,7 @@ export function evaluateTargets(figures: Figures): Record<TargetKey, TargetResul
       measured: `${ms(figures.telemetry.on.p50)} vs ${ms(figures.telemetry.off.p50)} = ${times(telemetryRatio)}`,
       met: telemetryRatio <= 1.05,
     },
+    ...listingTargets(figures),
   };
 }
 
@@ -241,7 +253,8 @@ export function figureRows(figures: Figures): Row[] {
     },
   );
 
-  if (figures.compare) rows.push(...compareRows(figures));
+  rows.push(...agentCostRows(figures));
+  if (figures.compare) rows.push(...compareRows(figures), ...comparedAgentCostRows(figures));
   return rows;
 }
 
