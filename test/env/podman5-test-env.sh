@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Brings up (and tears down) an isolated, real Podman 5 beside the machine's own Podman: Debian 13's
-# packages in a chroot, with the same test image, registries and DIR/env as podman-test-env.sh.
+# packages in a root of their own, with the same test image, registries and DIR/env as
+# podman-test-env.sh.
 #
 #   podman5-test-env.sh up DIR     start everything, write DIR/env (KEY=VALUE), print it
 #   podman5-test-env.sh down DIR   stop everything started by `up DIR`, remove DIR (idempotent)
 #
 # The trixie root is built once per machine (ROOT_CACHE) and never written to afterwards: each run
-# mounts an overlay of it at DIR/chroot, with DIR itself bound at the same path inside, so the
-# store, socket and config paths read the same from the host and from the chroot.
+# gets an overlay of it in a mount namespace of its own (see setup_namespace), with the host's
+# temporary folder (and so DIR) at the same paths inside, so the store, socket and config paths
+# read the same from the host and from inside.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -24,15 +26,16 @@ readonly CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 # Netavark's nftables table, shared by every Podman 5 env on the machine.
 readonly NFT_TABLE=(inet netavark)
 
-CHROOT=
+MNT_NS=
+HOST_TMP=$(realpath -m -- "${TMPDIR:-/tmp}")
 
-set_chroot() { CHROOT=$DIR/chroot; }
+set_mnt_ns() { MNT_NS=$DIR/mnt.ns; }
 
 # ---------------------------------------------------------------- host packages
 
 missing_host_tools() {
   local tool
-  for tool in docker-registry htpasswd curl nft dpkg-deb chroot flock; do
+  for tool in docker-registry htpasswd curl nft dpkg-deb chroot flock unshare nsenter pivot_root; do
     command -v "$tool" >/dev/null || echo "$tool"
   done
   busybox_is_static || echo "busybox(static)"
@@ -133,45 +136,61 @@ ensure_root() {
   exec {lock}>&-
 }
 
-# ---------------------------------------------------------------- this run's chroot
+# ---------------------------------------------------------------- this run's root
 
-# An overlay of the cached root (writes land in DIR/upper), made a private mount point: runc
-# remounts / when it builds and fails with EINVAL on a root that is not a mount point.
-mount_chroot() {
-  mkdir -p "$DIR"/{upper,work} "$CHROOT"
-  mount -t overlay overlay -o "lowerdir=$ROOT_CACHE,upperdir=$DIR/upper,workdir=$DIR/work" "$CHROOT"
-  mount --make-private "$CHROOT"
-  mount -t proc proc "$CHROOT/proc"
-  mount --rbind /sys "$CHROOT/sys"
-  mount --make-rslave "$CHROOT/sys"
-  mount --rbind /dev "$CHROOT/dev"
-  mount --make-rslave "$CHROOT/dev"
-  # Podman's lock segment is /dev/shm/libpod_lock: never the one of the host's Podman.
-  mount -t tmpfs -o mode=1777,nosuid,nodev shm "$CHROOT/dev/shm"
-  # A fresh /run each start, as after a reboot, so Podman never trusts stale state.
-  mount -t tmpfs -o mode=755,nosuid,nodev run "$CHROOT/run"
-  mkdir -p "$CHROOT$DIR"
-  mount --bind "$DIR" "$CHROOT$DIR"
-  cp /etc/resolv.conf "$CHROOT/etc/resolv.conf"
+# Its own mount namespace, kept in DIR/mnt.ns, where an overlay of the cached root (writes land in
+# DIR/upper) is pivoted to "/". A chroot is not enough: `podman exec` joins a container's mount
+# namespace at that namespace's root, which after runc's pivot_root is the container's rootfs only
+# if the service's root was the namespace's root; under a chroot exec lands on the host's /.
+# Nothing it mounts is visible on the host, and it all goes with the namespace.
+setup_namespace() {
+  local host_tmp=$HOST_TMP dir_bind=
+  [[ "$DIR/" == "$HOST_TMP/"* ]] || dir_bind=$DIR
+  mkdir -p "$DIR"/{upper,work,root-mount}
+  touch "$MNT_NS"
+  unshare --mount="$MNT_NS" --propagation private true
+  nsenter --mount="$MNT_NS" -- /bin/bash -euo pipefail -c '
+    root=$1 cache=$2 dir=$3 host_tmp=$4 dir_bind=$5
+    mount -t overlay overlay -o "lowerdir=$cache,upperdir=$dir/upper,workdir=$dir/work" "$root"
+    mount -t proc proc "$root/proc"
+    mount --rbind /sys "$root/sys"
+    mount --make-rslave "$root/sys"
+    mount --rbind /dev "$root/dev"
+    mount --make-rslave "$root/dev"
+    # Podman keeps its lock segment in /dev/shm/libpod_lock: never the one of the host Podman.
+    mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm"
+    # A fresh /run at every start, as after a reboot, so Podman never trusts stale state.
+    mount -t tmpfs -o mode=755,nosuid,nodev run "$root/run"
+    # Tests hand Podman host paths to bind and read (their files live in the temporary
+    # folder), as a Podman on the host would see them; DIR itself is under it or bound too.
+    mount --bind "$host_tmp" "$root/tmp"
+    if [[ -n "$dir_bind" ]]; then mkdir -p "$root$dir_bind"; mount --bind "$dir_bind" "$root$dir_bind"; fi
+    cp /etc/resolv.conf "$root/etc/resolv.conf"
+    mkdir -p "$root/.host"
+    cd "$root"
+    pivot_root . .host
+    /.host/usr/bin/umount -l /.host
+    rmdir /.host
+  ' setup "$DIR/root-mount" "$ROOT_CACHE" "$DIR" "$host_tmp" "$dir_bind"
 }
 
-# A command in this run's chroot with a clean environment (the caller's TMPDIR and the like are
+# A command in this run's root with a clean environment (the caller's TMPDIR and the like are
 # host paths).
-chroot_command() {
-  echo "chroot $CHROOT /usr/bin/env -i PATH=$CHROOT_PATH HOME=/root PODMAN_IGNORE_CGROUPSV1_WARNING=1 CONTAINERS_CONF=$DIR/containers.conf"
+root_command() {
+  echo "nsenter --mount=$MNT_NS -- /usr/bin/env -i PATH=$CHROOT_PATH HOME=/root PODMAN_IGNORE_CGROUPSV1_WARNING=1 CONTAINERS_CONF=$DIR/containers.conf"
 }
 
 # shellcheck disable=SC2046 # plain paths only (set_dir checks DIR)
-in_chroot() { $(chroot_command) "$@"; }
+in_root() { $(root_command) "$@"; }
 
 podman_flags() {
   echo "--root $DIR/root --runroot $DIR/run --tmpdir $DIR/tmp --storage-driver overlay --network-config-dir $DIR/networks"
 }
 
-# shellcheck disable=SC2046 # the flags are plain paths (set_dir checks DIR)
-podman_local() { in_chroot podman $(podman_flags) "$@"; }
+# shellcheck disable=SC2046
+podman_local() { in_root podman $(podman_flags) "$@"; }
 
-podman_remote() { in_chroot podman --url "unix://$DIR/podman.sock" "$@"; }
+podman_remote() { in_root podman --url "unix://$DIR/podman.sock" "$@"; }
 
 write_podman5_config() {
   local n=$1
@@ -214,7 +233,7 @@ EOF
 start_podman5_service() {
   # The service resolves a remote build's Containerfile against its working directory: keep it in DIR.
   # shellcheck disable=SC2046
-  start_daemon podman-service $(chroot_command) /usr/bin/env -C "$DIR" podman $(podman_flags) \
+  start_daemon podman-service $(root_command) /usr/bin/env -C "$DIR" podman $(podman_flags) \
     system service --time=0 "unix://$DIR/podman.sock"
   if ! wait_for "podman service" 30 api_pings; then
     tail -n 30 "$DIR/podman-service.log" >&2 || true
@@ -231,7 +250,7 @@ podman5_version() {
 write_podman5_env_file() {
   local registry=$1 auth_registry=$2 password=$3 n=$4 version=$5
   local in_root
-  in_root=$(chroot_command)
+  in_root=$(root_command)
   cat >"$DIR/env.tmp" <<EOF
 PODMAN_TEST_FLAVOUR=podman5
 PODMAN_TEST_VERSION=$version
@@ -264,7 +283,7 @@ on_up5_exit() {
 
 cmd_up5() {
   local n registry auth_registry password version
-  (( EUID == 0 )) || die "the Podman 5 env mounts a chroot: run as root"
+  (( EUID == 0 )) || die "the Podman 5 env mounts a root of its own: run as root"
   ensure_host_packages
   ensure_root
   [[ ! -e "$DIR/env" && ! -e "$DIR/podman-service.pid" ]] || die "$DIR is already up (run: $0 down $DIR)"
@@ -273,7 +292,7 @@ cmd_up5() {
   trap on_up5_exit EXIT
 
   n=$(claim_net_index)
-  mount_chroot
+  setup_namespace
   write_podman5_config "$n"
   start_podman5_service
   version=$(podman5_version)
@@ -289,36 +308,40 @@ cmd_up5() {
   cat "$DIR/env"
 }
 
-# Every process chrooted into this run's root is ours: the service, conmons (exec conmons linger
+# Every process in this run's mount namespace is ours: the service, conmons (exec conmons linger
 # for their exit delay), aardvark-dns, and whatever they started.
-chrooted_pids() {
-  local proc
+namespace_pids() {
+  local proc ns
+  ns="mnt:[$(stat -L -c %i "$MNT_NS" 2>/dev/null)]" || return 0
   for proc in /proc/[0-9]*; do
-    [[ "$(readlink "$proc/root" 2>/dev/null)" == "$CHROOT" ]] && echo "${proc#/proc/}"
+    [[ "$(readlink "$proc/ns/mnt" 2>/dev/null)" == "$ns" ]] && echo "${proc#/proc/}"
   done
   return 0
 }
 
-kill_chrooted() {
+namespace_is_up() { mountpoint -q "$MNT_NS" 2>/dev/null; }
+
+kill_namespace_pids() {
   local pid pids i
+  namespace_is_up || return 0
   for ((i = 0; i < 20; i++)); do
-    pids=$(chrooted_pids)
+    pids=$(namespace_pids)
     [[ -z "$pids" ]] && return
     for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
     sleep 0.1
   done
-  log "processes still in $CHROOT: $(chrooted_pids | tr '\n' ' ')"
+  log "processes still in $MNT_NS: $(namespace_pids | tr '\n' ' ')"
 }
 
 # Containers that Podman could not remove (e.g. its service was killed): runc's state lives in the
-# chroot's own /run, so its list holds this run's containers only.
+# namespace's own /run, so its list holds this run's containers only.
 purge_orphans5() {
   local id
-  for id in $(in_chroot runc list -q 2>/dev/null || true); do
+  for id in $(in_root runc list -q 2>/dev/null || true); do
     [[ "$id" =~ ^[0-9a-f]+$ ]] || continue
     log "removing orphaned container $id"
-    in_chroot runc kill "$id" KILL 2>/dev/null || true
-    wait_for "runc delete $id" 10 in_chroot runc delete -f "$id" 2>/dev/null || true
+    in_root runc kill "$id" KILL 2>/dev/null || true
+    wait_for "runc delete $id" 10 in_root runc delete -f "$id" 2>/dev/null || true
   done
 }
 
@@ -353,7 +376,7 @@ other_podman5_envs_up() {
   for claim in "$NET_CLAIMS"/*; do
     [[ -f "$claim" ]] || continue
     owner=$(cat "$claim" 2>/dev/null || true)
-    [[ -n "$owner" && "$owner" != "$DIR" && -d "$owner/chroot" ]] && return 0
+    [[ -n "$owner" && "$owner" != "$DIR" && -e "$owner/mnt.ns" ]] && return 0
   done
   return 1
 }
@@ -373,17 +396,18 @@ cmd_down5() {
   [[ -d "$DIR" ]] || return 0
   stop_recorded registry
   stop_recorded registry-auth
-  if [[ -x "$CHROOT/usr/bin/podman" ]]; then
-    stop_recorded podman-service
+  stop_recorded podman-service
+  if namespace_is_up; then
     podman_local rm -af -t 0 >/dev/null 2>&1 || true
     podman_local pod rm -af -t 0 >/dev/null 2>&1 || true
     purge_orphans5
   fi
-  kill_chrooted
+  kill_namespace_pids
   if n=$(cat "$DIR/net-index" 2>/dev/null); then
     delete_bridges5 "$n"
     delete_nft_rules "$n"
   fi
+  namespace_is_up && umount "$MNT_NS"
   unmount_leftovers
   release_net_index
   if awk -v dir="$DIR/" 'index($5, dir) == 1 {found = 1} END {exit !found}' /proc/self/mountinfo; then
@@ -395,7 +419,7 @@ cmd_down5() {
 main5() {
   local cmd=${1:-}
   set_dir "${2:-}"
-  set_chroot
+  set_mnt_ns
   case $cmd in
     up) cmd_up5 ;;
     down) cmd_down5 ;;
