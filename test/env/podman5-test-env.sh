@@ -254,6 +254,7 @@ write_podman5_env_file() {
   cat >"$DIR/env.tmp" <<EOF
 PODMAN_TEST_FLAVOUR=podman5
 PODMAN_TEST_VERSION=$version
+PODMAN_TEST_STORAGE_DRIVER=overlay
 PODMAN_TEST_ROOT=$DIR
 PODMAN_TEST_SOCKET=$DIR/podman.sock
 PODMAN_TEST_URL=unix://$DIR/podman.sock
