@@ -19,10 +19,10 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/podman-test-env.sh"
 readonly CACHE_DIR=/var/cache/mcp-podman-test
 readonly ROOT_CACHE=$CACHE_DIR/trixie-podman5
 readonly SUITE=trixie
-readonly CHROOT_PACKAGES=(podman runc conmon netavark aardvark-dns catatonit iptables nftables passt
+readonly ROOT_PACKAGES=(podman runc conmon netavark aardvark-dns catatonit iptables nftables passt
   uidmap curl ca-certificates)
 readonly HOST_PACKAGES=(docker-registry apache2-utils curl busybox-static nftables)
-readonly CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+readonly ROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # Netavark's nftables table, shared by every Podman 5 env on the machine.
 readonly NFT_TABLE=(inet netavark)
 
@@ -99,12 +99,12 @@ build_root() {
   chmod 755 "$root/usr/sbin/policy-rc.d"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   mount_build_root "$root"
-  if ! chroot "$root" /usr/bin/env -i PATH=$CHROOT_PATH DEBIAN_FRONTEND=noninteractive \
+  if ! chroot "$root" /usr/bin/env -i PATH=$ROOT_PATH DEBIAN_FRONTEND=noninteractive \
     sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" && apt-get clean' \
-    sh "${CHROOT_PACKAGES[@]}" >"$work/apt.log" 2>&1; then
+    sh "${ROOT_PACKAGES[@]}" >"$work/apt.log" 2>&1; then
     unmount_build_root "$root"
     tail -n 30 "$work/apt.log" >&2
-    die "installing ${CHROOT_PACKAGES[*]} in the $SUITE root failed"
+    die "installing ${ROOT_PACKAGES[*]} in the $SUITE root failed"
   fi
   if ! chroot "$root" podman --version >/dev/null; then
     unmount_build_root "$root"
@@ -116,7 +116,7 @@ build_root() {
 # Built in a scratch folder and renamed into place, under a lock: a run never sees half a root,
 # and concurrent first runs build it once.
 ensure_root() {
-  local work
+  local work lock
   [[ -x "$ROOT_CACHE/usr/bin/podman" ]] && return
   (( EUID == 0 )) || die "$ROOT_CACHE is missing and only root can build it"
   mkdir -p "$CACHE_DIR"
@@ -177,7 +177,7 @@ setup_namespace() {
 # A command in this run's root with a clean environment (the caller's TMPDIR and the like are
 # host paths).
 root_command() {
-  echo "nsenter --mount=$MNT_NS -- /usr/bin/env -i PATH=$CHROOT_PATH HOME=/root PODMAN_IGNORE_CGROUPSV1_WARNING=1 CONTAINERS_CONF=$DIR/containers.conf"
+  echo "nsenter --mount=$MNT_NS -- /usr/bin/env -i PATH=$ROOT_PATH HOME=/root PODMAN_IGNORE_CGROUPSV1_WARNING=1 CONTAINERS_CONF=$DIR/containers.conf"
 }
 
 # shellcheck disable=SC2046 # plain paths only (set_dir checks DIR)
@@ -350,7 +350,7 @@ purge_orphans5() {
 # (nv_HASH_10_N_X_0_nm24...), and the rules that jump to it or mention the subnet are in the
 # shared chains. Drop those of this run's subnets, then the table once no other Podman 5 env uses it.
 delete_nft_rules() {
-  local n=$1 listing handle chain
+  local n=$1 listing handle chain lock
   nft list table "${NFT_TABLE[@]}" >/dev/null 2>&1 || return 0
   listing=$(nft -a list table "${NFT_TABLE[@]}" 2>/dev/null || true)
   awk -v n="$n" '
