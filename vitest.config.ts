@@ -4,9 +4,9 @@ import { configDefaults, defineConfig } from "vitest/config";
 const deploy = "test/integration/systemd-deploy.test.ts";
 
 /**
- * What the other supported Node releases run: the files that go through the
+ * What Node 22 runs (Node 24 runs the whole suite, on Podman 5): the files that go through the
  * Node adapter most (every transport, signals, telemetry, host files, streamed
- * and cancelled Podman calls), not the whole suite a second and third time.
+ * and cancelled Podman calls), not the whole suite a third time.
  */
 const onOtherNode = [
   "runtime",
@@ -86,7 +86,21 @@ export default defineConfig({
         },
       },
       onInstalledNode(22),
-      onInstalledNode(24),
+      {
+        // The whole suite again on Podman 5 (Debian 13's, beside the host's 4.3), run by Node 24.
+        test: {
+          name: "integration-podman5",
+          include: ["test/integration/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, deploy],
+          globalSetup: [
+            "test/integration/node-runtime-setup.ts",
+            "test/integration/global-setup.ts",
+          ],
+          env: { MCP_PODMAN_TEST_PODMAN: "podman5", MCP_PODMAN_TEST_RUNTIME: "node24" },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
       {
         // The same suite with the same bundle, run by Deno.
         test: {

@@ -288,6 +288,9 @@ registry_answers_or_died() {
 write_env_file() {
   local registry=$1 auth_registry=$2 password=$3 n=$4
   cat >"$DIR/env.tmp" <<EOF
+PODMAN_TEST_FLAVOUR=rootful-4
+PODMAN_TEST_VERSION=$(podman --version | awk '{print $3}')
+PODMAN_TEST_STORAGE_DRIVER=vfs
 PODMAN_TEST_ROOT=$DIR
 PODMAN_TEST_SOCKET=$DIR/podman.sock
 PODMAN_TEST_URL=unix://$DIR/podman.sock

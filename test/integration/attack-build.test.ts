@@ -17,7 +17,6 @@ import {
   callError,
   callOk,
   connectHttp,
-  socketUrl,
   startHttpServer,
   testEnv,
   textOf,
@@ -84,8 +83,11 @@ function hostHttpService(
   );
 }
 
-const podmanCli = (...args: string[]) =>
-  execFileSync("podman", ["--url", socketUrl(), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** The podman CLI that matches the Podman under test (a 4.3 client cannot parse 5.x push answers). */
+const podmanCli = (...args: string[]) => {
+  const [command, ...remote] = testEnv().PODMAN_TEST_PODMAN_REMOTE.split(" ");
+  return execFileSync(command!, [...remote, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+};
 
 describe("an operate token attacking builds and image tools", () => {
   const podman = new PodmanDirect();

@@ -28,6 +28,12 @@ export interface PodmanTestEnv {
   /** This run's own default network, so concurrent runs never share a bridge. */
   PODMAN_TEST_NETWORK: string;
   PODMAN_TEST_SUBNET: string;
+  /** Which script made it (rootful-4, podman5) and the version its Podman answers. */
+  PODMAN_TEST_FLAVOUR: string;
+  PODMAN_TEST_VERSION: string;
+  PODMAN_TEST_STORAGE_DRIVER: string;
+  /** A podman CLI of the same version, as a remote client of the socket (a shell command line). */
+  PODMAN_TEST_PODMAN_REMOTE: string;
 }
 
 declare module "vitest" {

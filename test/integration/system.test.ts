@@ -82,15 +82,17 @@ describeOverTransports("system over %s", {}, ({ client }) => {
     const info = await callOk<InfoResult>(client, "podman_info");
     const graphRoot = join(dirname(testEnv().PODMAN_TEST_SOCKET), "root");
     expect(info.storage.graph_root).toBe(graphRoot);
-    expect(info.storage.driver).toBe("vfs");
+    expect(info.storage.driver).toBe(testEnv().PODMAN_TEST_STORAGE_DRIVER);
     expect(info.storage.images).toBeGreaterThanOrEqual(1);
     expect(info.runtime.name).toBe("runc");
     expect(info.runtime.version).toMatch(/^\d+\.\d+/);
-    expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(info.version).toBe(testEnv().PODMAN_TEST_VERSION);
     expect(info.host.os).toBe("linux");
     expect(info.host.cpus).toBeGreaterThanOrEqual(1);
     expect(info.host.memory_total).toBeGreaterThanOrEqual(info.host.memory_free);
-    expect(info.rendered).toContain(`storage: vfs at ${graphRoot}`);
+    expect(info.rendered).toContain(
+      `storage: ${testEnv().PODMAN_TEST_STORAGE_DRIVER} at ${graphRoot}`,
+    );
 
     const df = await callOk<DfResult>(client, "podman_system_df", { top: 50 });
     expect(df.images.count).toBeGreaterThanOrEqual(1);
@@ -220,8 +222,11 @@ describeOverTransports("system errors", { over: ["stdio"] }, ({ client }) => {
       command: ["true"],
       detach: false,
     });
-    expect(await callError(client, "podman_stats", { names: [stopped] })).toBe(
-      `Container ${stopped} is not running (exited): stats need a running container.`,
+    // Podman 5 says "stopped" until the exited container's cleanup has run.
+    expect(await callError(client, "podman_stats", { names: [stopped] })).toMatch(
+      new RegExp(
+        `^Container ${stopped} is not running \\((exited|stopped)\\): stats need a running container\\.$`,
+      ),
     );
     const all = await callOk<StatsResult>(client, "podman_stats");
     expect(all.containers.map((c) => c.name)).not.toContain(stopped);

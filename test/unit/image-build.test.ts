@@ -227,6 +227,24 @@ describe("checkedBuildContext", () => {
     expect(memberOf(built.context, `${CHECKED_CONTAINERFILE}.containerignore`)).toBe(
       `secret\n\n/${CHECKED_CONTAINERFILE}\n/${CHECKED_CONTAINERFILE}.containerignore\n`,
     );
+    // Podman 5 prefers the context's own ignore file: it keeps the server's files out as well.
+    expect(memberOf(built.context, ".containerignore")).toBe(
+      `secret\n\n/${CHECKED_CONTAINERFILE}\n/${CHECKED_CONTAINERFILE}.containerignore\n`,
+    );
+  });
+
+  it("adds the server's exclusions to an inline .dockerignore, and to no other file", async () => {
+    const inline = await checkedBuildContext(ctx(hostFiles({})), {
+      containerfile: "FROM x\nCOPY . /c\n",
+      files: [
+        { path: ".dockerignore", content: "tmp" },
+        { path: "sub/.dockerignore", content: "x" },
+      ],
+    });
+    expect(memberOf(inline.context, ".dockerignore")).toBe(
+      `tmp\n/${CHECKED_CONTAINERFILE}\n/${CHECKED_CONTAINERFILE}.containerignore\n`,
+    );
+    expect(memberOf(inline.context, "sub/.dockerignore")).toBe("x");
   });
 
   it("only reads a regular file inside the context, and never sends the caller's path", async () => {

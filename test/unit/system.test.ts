@@ -11,6 +11,7 @@ import {
 } from "../../src/core/podman/events.js";
 import {
   cpuPercentBetween,
+  networkBytes,
   runtimeVersion,
   summarizeDiskUsage,
   type DfReport,
@@ -356,5 +357,31 @@ describe("readEventHistory", () => {
     await expect(
       readEventHistory(podman, { since: "bogus" }, { limit: 10 }, new AbortController().signal),
     ).rejects.toThrow(PodmanRejected);
+  });
+});
+
+describe("networkBytes", () => {
+  const base = {
+    ContainerID: "c",
+    Name: "n",
+    CPU: 0,
+    CPUNano: 0,
+    SystemNano: 0,
+    MemUsage: 0,
+    MemLimit: 0,
+    MemPerc: 0,
+    BlockInput: 0,
+    BlockOutput: 0,
+    PIDs: 1,
+  };
+
+  it("takes Podman 4's totals and sums Podman 5's interfaces", () => {
+    expect(networkBytes({ ...base, NetInput: 10, NetOutput: 20 })).toEqual({
+      received: 10,
+      sent: 20,
+    });
+    const network = { eth0: { RxBytes: 340, TxBytes: 132 }, eth1: { RxBytes: 1, TxBytes: 2 } };
+    expect(networkBytes({ ...base, Network: network })).toEqual({ received: 341, sent: 134 });
+    expect(networkBytes({ ...base, Network: null })).toEqual({ received: 0, sent: 0 });
   });
 });

@@ -75,7 +75,7 @@ export function getSystemDf(podman: PodmanClient, signal: AbortSignal): Promise<
   });
 }
 
-/** One entry of GET /libpod/containers/stats (identical in 4.3 and 5.x). */
+/** One entry of GET /libpod/containers/stats. */
 export interface RawStats {
   ContainerID: string;
   Name: string;
@@ -86,8 +86,10 @@ export interface RawStats {
   MemUsage: number;
   MemLimit: number;
   MemPerc: number;
-  NetInput: number;
-  NetOutput: number;
+  /** Podman 4 only; Podman 5 counts per interface in `Network` instead. */
+  NetInput?: number;
+  NetOutput?: number;
+  Network?: Record<string, { RxBytes?: number; TxBytes?: number }> | null;
   BlockInput: number;
   BlockOutput: number;
   PIDs: number;
@@ -239,4 +241,16 @@ export function distinctImages(images: DfImage[]): DfImage[] {
 export function runtimeVersion(versionText: string | undefined): string {
   const firstLine = (versionText ?? "").split("\n")[0]?.trim() ?? "";
   return /\bversion\s+(\S+)/.exec(firstLine)?.[1] ?? firstLine;
+}
+
+/** Bytes received and sent over every interface, from Podman 4's totals or Podman 5's per interface. */
+export function networkBytes(stats: RawStats): { received: number; sent: number } {
+  if (stats.NetInput !== undefined || stats.NetOutput !== undefined) {
+    return { received: stats.NetInput ?? 0, sent: stats.NetOutput ?? 0 };
+  }
+  const interfaces = Object.values(stats.Network ?? {});
+  return {
+    received: interfaces.reduce((sum, counters) => sum + (counters.RxBytes ?? 0), 0),
+    sent: interfaces.reduce((sum, counters) => sum + (counters.TxBytes ?? 0), 0),
+  };
 }

@@ -51,6 +51,8 @@ export async function writeHostDirectory(
   options: {
     exclude?: (path: string) => boolean;
     onEntry?: (entry: HostEntry, content?: Uint8Array) => void;
+    /** What a regular file becomes in the archive; onEntry still sees the bytes read. */
+    rewrite?: (path: string, content: Uint8Array) => Uint8Array;
   } = {},
 ): Promise<void> {
   for await (const entry of files.walk(dir)) {
@@ -64,7 +66,8 @@ export async function writeHostDirectory(
     } else {
       if (writer.size + entry.size > MAX_CONTEXT_BYTES) throw contextTooLarge(dir);
       content = await files.readFile(joinHostPath(dir, entry.path));
-      writer.add({ path: entry.path, type: "file", content, mode: entry.mode, mtime });
+      const archived = options.rewrite?.(entry.path, content) ?? content;
+      writer.add({ path: entry.path, type: "file", content: archived, mode: entry.mode, mtime });
     }
     if (writer.size > MAX_CONTEXT_BYTES) throw contextTooLarge(dir);
     options.onEntry?.(entry, content);

@@ -13,6 +13,12 @@ import { withoutTrailingSlashes } from "./host-path.js";
  */
 export const CHECKED_CONTAINERFILE = ".mcp-podman.Containerfile";
 const CHECKED_IGNORE = `${CHECKED_CONTAINERFILE}.containerignore`;
+const OWN_EXCLUSIONS = `\n/${CHECKED_CONTAINERFILE}\n/${CHECKED_IGNORE}\n`;
+/**
+ * Podman 5 reads the context's own ignore file, when there is one, before
+ * `<containerfile>.containerignore`: those carry the exclusions too.
+ */
+const CONTEXT_IGNORES = new Set([".containerignore", ".dockerignore"]);
 const RESERVED = new Set([
   CHECKED_CONTAINERFILE,
   CHECKED_IGNORE,
@@ -37,6 +43,7 @@ export interface CheckedBuild {
 }
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /**
  * The build context as Podman will get it: the caller's files, plus the
@@ -69,7 +76,7 @@ export async function checkedBuildContext(
   writer.add({
     path: CHECKED_IGNORE,
     type: "file",
-    content: `${ignore}\n/${CHECKED_CONTAINERFILE}\n/${CHECKED_IGNORE}\n`,
+    content: ignore + OWN_EXCLUSIONS,
   });
   return { context: writer.finish(), containerfile: CHECKED_CONTAINERFILE, images: checked.images };
 }
@@ -110,7 +117,8 @@ function addInlineFiles(
       if (!directories.has(parent)) writer.add({ path: parent, type: "directory" });
       directories.add(parent);
     }
-    writer.add({ path: file.path, type: "file", content: file.content });
+    const content = CONTEXT_IGNORES.has(file.path) ? file.content + OWN_EXCLUSIONS : file.content;
+    writer.add({ path: file.path, type: "file", content });
     members.set(file.path, file.content);
   }
   return members;
@@ -143,6 +151,10 @@ async function addHostDirectory(
     onEntry(entry, content) {
       if (!wanted.has(entry.path) || entry.type === "directory") return;
       members.set(entry.path, content && decoder.decode(content));
+    },
+    rewrite(path, content) {
+      if (!CONTEXT_IGNORES.has(path)) return content;
+      return new Uint8Array([...content, ...encoder.encode(OWN_EXCLUSIONS)]);
     },
   });
   for (const candidate of candidates) {

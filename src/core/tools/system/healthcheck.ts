@@ -63,7 +63,12 @@ export const podmanHealthcheckRun = defineTool({
     // A check's output may echo the container's secrets: hidden before bounding could cut one.
     const entries = maskUnlessShown(
       ctx,
-      log.map((entry) => ({ start: entry.Start, exit_code: entry.ExitCode, output: entry.Output })),
+      log.map((entry) => ({
+        start: entry.Start,
+        exit_code: entry.ExitCode,
+        // Podman 5 keeps the check's final newline, which Podman 4 drops.
+        output: entry.Output.replace(/\r?\n$/, ""),
+      })),
       ctx.showSecrets ? [] : secretValuesIn(after),
     );
     return {

@@ -2,7 +2,7 @@ import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { Conflict } from "../../errors.js";
 import { inspectContainer } from "../../podman/containers.js";
-import { cpuPercentBetween, readStats, type RawStats } from "../../podman/system.js";
+import { cpuPercentBetween, networkBytes, readStats, type RawStats } from "../../podman/system.js";
 import { containerName } from "../containers/lifecycle.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { READ_ONLY } from "../annotations.js";
@@ -91,6 +91,7 @@ export const podmanStats = defineTool({
 });
 
 function summarizeStats(stats: RawStats, cpu: number): z.input<typeof containerStats> {
+  const network = networkBytes(stats);
   return {
     id: shortId(stats.ContainerID),
     name: stats.Name,
@@ -98,8 +99,8 @@ function summarizeStats(stats: RawStats, cpu: number): z.input<typeof containerS
     memory_usage: stats.MemUsage,
     memory_limit: stats.MemLimit,
     memory_percent: round2(stats.MemPerc),
-    net_in: stats.NetInput,
-    net_out: stats.NetOutput,
+    net_in: network.received,
+    net_out: network.sent,
     block_in: stats.BlockInput,
     block_out: stats.BlockOutput,
     pids: stats.PIDs,
