@@ -11,6 +11,7 @@ import { ToolRegistry, createMcpServer } from "./server.js";
 import { type Access, selectTools } from "./access.js";
 import { allowedHostFiles } from "./policy/host-files.js";
 import { toolFamilies } from "./tools/index.js";
+import type { ProbeTcp } from "./tools/tcp-probe.js";
 import type { HostFiles } from "./tools/tool.js";
 
 /** Wires the runtime-agnostic pieces; a runtime adapter supplies the socket fetch. */
@@ -25,11 +26,22 @@ export interface RuntimeServices {
   sha256?: Sha256;
   /** Where a host path leads with its symlinks followed (the deepest existing part resolved). */
   resolveHostPath: (path: string) => string;
+  /** TCP connects to the ports containers publish, for podman_wait. */
+  probeTcp: ProbeTcp;
 }
 
 export function createMcpPodman(
   config: Config,
-  { socketFetch, files, logger, audit, metricsText, sha256, resolveHostPath }: RuntimeServices,
+  {
+    socketFetch,
+    files,
+    logger,
+    audit,
+    metricsText,
+    sha256,
+    resolveHostPath,
+    probeTcp,
+  }: RuntimeServices,
   version: string,
 ) {
   const podman = new PodmanClient({
@@ -55,6 +67,11 @@ export function createMcpPodman(
       showSecrets: config.showSecrets,
       calls,
       maxOutputBytes: config.limits.maxOutputBytes,
+      timeLimits: {
+        maxFollowSeconds: config.limits.maxFollowSeconds,
+        maxWaitSeconds: config.limits.maxWaitSeconds,
+      },
+      probeTcp,
     });
   /** Connects a server to a transport, counting its requests until they are answered. */
   const connect = (server: Server, transport: Transport) =>

@@ -56,6 +56,10 @@ export interface Limits {
   shutdownMs: number;
   /** The largest answer any tool may give. */
   maxOutputBytes: number;
+  /** The longest podman_logs and podman_pod_logs may follow a log. */
+  maxFollowSeconds: number;
+  /** The longest podman_wait may wait. */
+  maxWaitSeconds: number;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
@@ -135,6 +139,8 @@ Audit and limits:
   --max-sessions-per-token N  most open MCP sessions of one token (default 16)
   --session-idle-timeout SECS  close a session unused this long (default 900)
   --max-output-bytes N    largest answer any tool may give (default 2097152)
+  --max-follow-seconds N  longest a logs call may follow a log (default 300)
+  --max-wait-seconds N    longest podman_wait may wait (default 300)
   --shutdown-timeout SECS on SIGTERM, how long running calls may finish before they are
                           cancelled (and clean up after themselves) (default 20)
   --help, --version
@@ -168,6 +174,8 @@ const VALUE_FLAGS = new Set([
   "--session-idle-timeout",
   "--shutdown-timeout",
   "--max-output-bytes",
+  "--max-follow-seconds",
+  "--max-wait-seconds",
 ]);
 /** Value flags that may be given several times; their values join as a comma list. */
 const REPEATABLE = new Set(["--allow-bind", "--allow-read", "--allow-network"]);
@@ -258,6 +266,8 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
         ),
         shutdownMs: parseSeconds(flags.get("--shutdown-timeout") ?? "20", "--shutdown-timeout"),
         maxOutputBytes: positiveInteger(flags, "--max-output-bytes", 2 * 1024 * 1024),
+        maxFollowSeconds: positiveInteger(flags, "--max-follow-seconds", 300),
+        maxWaitSeconds: positiveInteger(flags, "--max-wait-seconds", 300),
       },
     },
   };

@@ -17,7 +17,8 @@ import type { PodmanClient } from "./podman/client.js";
 import type { ContainerPolicy } from "./policy/policy.js";
 import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
 import { decodeJsonStringArguments } from "./tools/json-arguments.js";
-import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
+import type { ProbeTcp } from "./tools/tcp-probe.js";
+import type { AnyTool, HostFiles, TimeLimits, ToolContext } from "./tools/tool.js";
 
 export const SERVER_NAME = "mcp-podman";
 
@@ -78,6 +79,8 @@ export interface ServerDependencies {
   calls: InFlightCalls;
   /** The largest answer a tool may give, whatever its own arguments allow. */
   maxOutputBytes: number;
+  timeLimits: TimeLimits;
+  probeTcp: ProbeTcp;
 }
 
 /** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
@@ -93,6 +96,8 @@ export function createMcpServer({
   showSecrets,
   calls,
   maxOutputBytes,
+  timeLimits,
+  probeTcp,
 }: ServerDependencies): Server {
   const server = new Server(
     { name: SERVER_NAME, version },
@@ -137,6 +142,8 @@ export function createMcpServer({
       policy,
       access,
       showSecrets,
+      timeLimits,
+      probeTcp,
       async progress(message, progress = 0, total) {
         if (progressToken === undefined) return;
         // A client that went away must not fail the work it asked for.

@@ -7,6 +7,7 @@ import { BadArgument, McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/log.js";
 import type { SocketFetch } from "../core/podman/client.js";
 import { type HostPathProbe, resolveHostPath } from "../core/policy/host-path.js";
+import type { ProbeTcp } from "../core/tools/tcp-probe.js";
 import type { HostEntry, HostFiles } from "../core/tools/tool.js";
 import { MCP_SUBPROTOCOL, offeredSubprotocols } from "../core/websocket.js";
 
@@ -40,6 +41,7 @@ interface DenoApi {
   lstatSync(path: string): DenoFileInfo;
   stat(path: string): Promise<DenoFileInfo>;
   createHttpClient(options: { proxy: { transport: "unix"; path: string } }): unknown;
+  connect(options: { hostname: string; port: number }): Promise<{ close(): void }>;
   serve(
     options: {
       hostname: string;
@@ -79,6 +81,24 @@ function unixSocketFetch(path: string): SocketFetch {
   const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
   return (url, init) => fetch(url, { ...init, client } as RequestInit);
 }
+
+const denoProbeTcp: ProbeTcp = (hostname, port, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    Deno.connect({ hostname, port }).then(
+      (connection) => {
+        connection.close();
+        signal.removeEventListener("abort", abort);
+        resolve(true);
+      },
+      () => {
+        signal.removeEventListener("abort", abort);
+        resolve(false);
+      },
+    );
+  });
 
 /** The reason comes from the error's class alone: a file system message is not ours to pass on. */
 function unreadable(path: string, error: unknown): BadArgument {
@@ -235,6 +255,7 @@ export async function runOnDeno(): Promise<void> {
       socketFetch: unixSocketFetch(config.socket),
       files: denoHostFiles,
       resolveHostPath: (path) => resolveHostPath(path, denoPathProbe),
+      probeTcp: denoProbeTcp,
       logger,
       audit: openAuditLog(config.auditLog),
       metricsText: await startMetrics(config),

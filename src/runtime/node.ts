@@ -8,6 +8,7 @@ import { McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/log.js";
 import { fail } from "./node-fail.js";
 import { nodeHostFiles, nodeResolveHostPath } from "./node-files.js";
+import { nodeProbeTcp } from "./node-probe.js";
 import { favourSmallHeap } from "./node-memory.js";
 import { unixSocketFetch } from "./node-socket-fetch.js";
 
@@ -71,6 +72,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
       socketFetch: unixSocketFetch(config.socket),
       files: nodeHostFiles,
       resolveHostPath: nodeResolveHostPath,
+      probeTcp: nodeProbeTcp,
       logger,
       audit: openAuditLog(config.auditLog),
       metricsText: telemetry?.metricsText,

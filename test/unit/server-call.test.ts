@@ -86,6 +86,8 @@ const ctx: ToolContext = {
   policy: DENY_ALL,
   access: { scope: "admin" },
   showSecrets: false,
+  timeLimits: { maxFollowSeconds: 1, maxWaitSeconds: 1 },
+  probeTcp: () => Promise.reject(new Error("no network in unit tests")),
 };
 
 const call = (args: unknown) => callTool(echo, args, ctx);

@@ -3,6 +3,7 @@ import type { Access } from "../access.js";
 import type { AuditedChanges } from "../audit.js";
 import type { PodmanClient } from "../podman/client.js";
 import type { ContainerPolicy } from "../policy/policy.js";
+import type { ProbeTcp } from "./tcp-probe.js";
 
 /** One entry of a host directory tree, as HostFiles.walk yields it. */
 export interface HostEntry {
@@ -43,6 +44,14 @@ export interface ToolContext {
   access: Access;
   /** --show-secrets: inspect shows the values of secret-looking environment variables. */
   showSecrets: boolean;
+  /** The longest a call may follow logs or wait: --max-follow-seconds, --max-wait-seconds. */
+  timeLimits: TimeLimits;
+  probeTcp: ProbeTcp;
+}
+
+export interface TimeLimits {
+  maxFollowSeconds: number;
+  maxWaitSeconds: number;
 }
 
 /** MCP tool annotations; every tool states all four. */

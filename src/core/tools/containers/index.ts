@@ -4,6 +4,7 @@ import { podmanRestart, podmanRm, podmanStart, podmanStop } from "./lifecycle.js
 import { podmanLogs } from "./logs.js";
 import { podmanPs } from "./ps.js";
 import { podmanRun } from "./run.js";
+import { podmanWait } from "./wait.js";
 
 export default [
   podmanPs,
@@ -15,4 +16,5 @@ export default [
   podmanLogs,
   podmanInspect,
   podmanExec,
+  podmanWait,
 ];

@@ -1,6 +1,14 @@
 import * as z from "zod";
+import { checkOwnership } from "../../policy/ownership.js";
 import { defineTool } from "../tool.js";
 import { containerName } from "./lifecycle.js";
+import {
+  followArguments,
+  followLogs,
+  followResult,
+  renderFollow,
+  wantsFollow,
+} from "./log-follow.js";
 import { boundedLogs, logArguments, logResult, renderLogs } from "./log-tail.js";
 
 export const podmanLogs = defineTool({
@@ -9,7 +17,10 @@ export const podmanLogs = defineTool({
   description:
     "The last lines of a container's logs, bounded: `tail` lines (default 100) within `max_bytes` " +
     "(default 16 KiB); the answer says when and how much it left out. Narrow with since/until, " +
-    "stream and grep (a regular expression over the last `scan_lines` lines) rather than raising the limits.",
+    "stream and grep (a regular expression over the last `scan_lines` lines) rather than raising the limits. " +
+    "PREFER follow with until_match to watch a start-up or a test run live (new lines stream as " +
+    "progress notifications) over calling it again and again; podman_wait waits for readiness. " +
+    "Following needs a container mcp-podman created (unless an admin token without --managed-only).",
   input: z.object({
     name: containerName,
     tail: logArguments.tail(
@@ -22,8 +33,12 @@ export const podmanLogs = defineTool({
     grep: logArguments.grep,
     scan_lines: logArguments.scanLines("With grep: how many last lines to search (default 10000)"),
     max_bytes: logArguments.maxBytes("The most bytes of log text to return"),
+    ...followArguments,
   }),
-  output: logResult.extend({ container: z.string() }),
+  output: logResult.extend({
+    container: z.string(),
+    follow: followResult.optional().describe("Set when it followed the log"),
+  }),
   annotations: {
     readOnlyHint: true,
     destructiveHint: false,
@@ -31,7 +46,7 @@ export const podmanLogs = defineTool({
     openWorldHint: false,
   },
   async handle(ctx, args) {
-    const logs = await boundedLogs(ctx, args.name, {
+    const options = {
       tail: args.tail,
       maxBytes: args.max_bytes,
       since: args.since,
@@ -40,8 +55,17 @@ export const podmanLogs = defineTool({
       stream: args.stream,
       grep: args.grep,
       scanLines: args.scan_lines,
-    });
-    return { container: args.name, ...logs };
+    };
+    if (wantsFollow(args)) {
+      // A follow holds a Podman request open for minutes: only on what the caller may change.
+      await checkOwnership(ctx, "container", args.name);
+      const logs = await followLogs(ctx, [{ id: args.name }], { ...options, ...args });
+      return { container: args.name, ...logs };
+    }
+    return { container: args.name, ...(await boundedLogs(ctx, args.name, options)) };
   },
-  render: renderLogs,
+  render(result) {
+    const logs = renderLogs(result);
+    return result.follow ? `${renderFollow(result.follow)}\n${logs}` : logs;
+  },
 });
