@@ -125,6 +125,7 @@ describe("choosing the tools", () => {
         "podman_run",
         "podman_start",
         "podman_stop",
+        "podman_wait",
       ].sort(),
     );
     await close();
