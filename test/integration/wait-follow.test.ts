@@ -166,6 +166,13 @@ describe.each<Transport>(["stdio", "http"])("waiting and following over %s", (tr
     expect(waited).toMatchObject({ met: true, exit_code: 3, state: "exited" });
     expect(waited.elapsed_ms).toBeGreaterThan(300);
     expect(waited.rendered).toMatch(/exited with code 3/);
+
+    const removed = await run({ command: ["sh", "-c", "sleep 1; exit 4"], remove: true });
+    const gone = await callOk<WaitResult>(client, "podman_wait", {
+      name: removed,
+      condition: "exited",
+    });
+    expect(gone).toMatchObject({ met: true, exit_code: 4, state: "removed" });
   });
 
   it("waits for a published port to accept TCP, then for an HTTP status on it", async () => {

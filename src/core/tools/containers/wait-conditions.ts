@@ -1,4 +1,4 @@
-import { BadArgument, Conflict, PodmanRejected } from "../../errors.js";
+import { BadArgument, Conflict, NotFound, PodmanRejected } from "../../errors.js";
 import type { GrepPattern } from "../../grep.js";
 import { type ContainerInspect, inspectContainer, waitForExit } from "../../podman/containers.js";
 import { followLogLines } from "../../podman/follow.js";
@@ -185,7 +185,11 @@ const exitedCondition: Condition = async (ctx, clock, { name }) => {
   const code = STOPPED.has(c.State.Status)
     ? c.State.ExitCode
     : await waitForExit(ctx.podman, c.Id, 0, clock.signal);
-  await inspect(ctx, clock, c.Id).catch(() => undefined);
+  await inspect(ctx, clock, c.Id).catch((error: unknown) => {
+    // Removed on exit (podman_run remove): the code is all there is to say.
+    if (!(error instanceof NotFound)) throw error;
+    clock.seen.state = "removed";
+  });
   clock.seen.exitCode = code;
   return { outcome: "met", detail: `exited with code ${code}`, exit_code: code };
 };
