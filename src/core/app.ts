@@ -13,7 +13,16 @@ import { toolFamilies } from "./tools/index.js";
 
 export function createMcpPodman(
   config: Config,
-  { socketFetch, files, logger, audit, metricsText, sha256, resolveHostPath }: RuntimeServices,
+  {
+    socketFetch,
+    files,
+    logger,
+    audit,
+    metricsText,
+    sha256,
+    resolveHostPath,
+    probeTcp,
+  }: RuntimeServices,
   version: string,
 ) {
   const podman = new PodmanClient({
@@ -39,6 +48,11 @@ export function createMcpPodman(
       showSecrets: config.showSecrets,
       calls,
       maxOutputBytes: config.limits.maxOutputBytes,
+      timeLimits: {
+        maxFollowSeconds: config.limits.maxFollowSeconds,
+        maxWaitSeconds: config.limits.maxWaitSeconds,
+      },
+      probeTcp,
     });
   /** Connects a server to a transport, counting its requests until they are answered. */
   const connect = (server: Server, transport: Transport) =>

@@ -1,4 +1,4 @@
-import type { HostFiles } from "./contracts.js";
+import type { HostFiles, ProbeTcp } from "./contracts.js";
 import type { Access } from "./mcp/access.js";
 import type { PodmanClient } from "./podman/client.js";
 import type { ContainerPolicy } from "./policy/policy.js";
@@ -19,4 +19,12 @@ export interface CallContext {
   access: Access;
   /** --show-secrets: inspect shows the values of secret-looking environment variables. */
   showSecrets: boolean;
+  /** The longest a call may follow logs or wait: --max-follow-seconds, --max-wait-seconds. */
+  timeLimits: TimeLimits;
+  probeTcp: ProbeTcp;
+}
+
+export interface TimeLimits {
+  maxFollowSeconds: number;
+  maxWaitSeconds: number;
 }

@@ -66,6 +66,14 @@ export type Sha256 = (data: Uint8Array<ArrayBuffer>) => Uint8Array | Promise<Uin
 /** Where audit lines go: a file or stderr, chosen by the runtime adapter (--audit-log). */
 export type AuditSink = (line: string) => void;
 
+/**
+ * Opens a TCP connection to host:port and closes it at once: true when the
+ * connection was accepted, false when it was refused or could not be made. An
+ * aborted signal rejects it at once. podman_wait uses it only for ports a
+ * container itself publishes.
+ */
+export type ProbeTcp = (host: string, port: number, signal: AbortSignal) => Promise<boolean>;
+
 /** Everything the core needs from a runtime to serve. */
 export interface RuntimeServices {
   socketFetch: SocketFetch;
@@ -78,4 +86,6 @@ export interface RuntimeServices {
   sha256?: Sha256;
   /** Where a host path leads with its symlinks followed (the deepest existing part resolved). */
   resolveHostPath: (path: string) => string;
+  /** TCP connects to the ports containers publish, for podman_wait. */
+  probeTcp: ProbeTcp;
 }

@@ -126,6 +126,7 @@ describe("choosing the tools", () => {
         "podman_start",
         "podman_stop",
         "podman_top",
+        "podman_wait",
       ].sort(),
     );
     await close();

@@ -441,7 +441,14 @@ describe("fuzzing every tool through a real MCP client", () => {
 
   beforeAll(async () => {
     world = new FuzzWorld(testEnv().PODMAN_TEST_IMAGE);
-    server = await startHttpServer(["--no-auth"]);
+    // Waits and follows that may last a minute by default would stall the run.
+    server = await startHttpServer([
+      "--no-auth",
+      "--max-wait-seconds",
+      "1",
+      "--max-follow-seconds",
+      "1",
+    ]);
     client = await connectHttp(server.url);
     podman.track(world.fixture);
   });

@@ -80,6 +80,8 @@ describe("parseCli transport", () => {
         sessionIdleMs: 900_000,
         shutdownMs: 20_000,
         maxOutputBytes: 2 * 1024 * 1024,
+        maxFollowSeconds: 300,
+        maxWaitSeconds: 300,
       },
     });
   });
@@ -468,6 +470,10 @@ describe("policy, audit and limit flags", () => {
       "5",
       "--max-output-bytes",
       "65536",
+      "--max-follow-seconds",
+      "30",
+      "--max-wait-seconds",
+      "45",
     ]);
     expect(config.policy).toEqual({
       allowPrivileged: true,
@@ -494,6 +500,8 @@ describe("policy, audit and limit flags", () => {
       sessionIdleMs: 60_000,
       shutdownMs: 5000,
       maxOutputBytes: 65536,
+      maxFollowSeconds: 30,
+      maxWaitSeconds: 45,
     });
   });
 

@@ -4,9 +4,8 @@ import type { Access } from "../../src/core/mcp/access.js";
 import { PodmanClient } from "../../src/core/podman/client.js";
 import { callTool } from "../../src/core/mcp/server.js";
 import { DESTRUCTIVE, READ_ONLY } from "../../src/core/tools/annotations.js";
-import type { HostFiles } from "../../src/core/contracts.js";
 import { defineTool, type ToolContext } from "../../src/core/tools/tool.js";
-import { DENY_ALL, policyWith } from "./fixtures.js";
+import { DENY_ALL, policyWith, toolContext } from "./fixtures.js";
 
 const handled: string[] = [];
 
@@ -53,18 +52,12 @@ function podmanKnowing(asked: string[]) {
   });
 }
 
-const files = {} as HostFiles;
-
 function contextFor(access: Access, asked: string[], managedOnly = false): ToolContext {
-  return {
+  return toolContext({
     podman: podmanKnowing(asked),
-    files,
-    signal: new AbortController().signal,
-    progress: async () => {},
     policy: managedOnly ? policyWith({ managedOnly }) : DENY_ALL,
     access,
-    showSecrets: false,
-  };
+  });
 }
 
 const textOf = (outcome: Awaited<ReturnType<typeof callTool>>) =>

@@ -50,5 +50,7 @@ export const toolContext = (overrides: Partial<ToolContext> = {}): ToolContext =
   policy: DENY_ALL,
   access: { scope: "admin" },
   showSecrets: false,
+  timeLimits: { maxFollowSeconds: 2, maxWaitSeconds: 2 },
+  probeTcp: () => Promise.reject(new Error("no network in unit tests")),
   ...overrides,
 });

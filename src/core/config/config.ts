@@ -60,6 +60,10 @@ export interface Limits {
   shutdownMs: number;
   /** The largest answer any tool may give. */
   maxOutputBytes: number;
+  /** The longest podman_logs and podman_pod_logs may follow a log. */
+  maxFollowSeconds: number;
+  /** The longest podman_wait may wait. */
+  maxWaitSeconds: number;
 }
 
 export type CliAction = { kind: "help" } | { kind: "version" } | { kind: "serve"; config: Config };
@@ -154,6 +158,8 @@ export function parseCli(environment: ConfigEnvironment): CliAction {
         sessionIdleMs: flags.sessionIdleTimeout,
         shutdownMs: flags.shutdownTimeout,
         maxOutputBytes: flags.maxOutputBytes,
+        maxFollowSeconds: flags.maxFollowSeconds,
+        maxWaitSeconds: flags.maxWaitSeconds,
       },
     },
   };

@@ -249,6 +249,14 @@ secret-looking names, passwords in URLs, keys, tokens)`,
     ...limits,
     help: "largest answer any tool may give",
   }),
+  maxFollowSeconds: count("--max-follow-seconds", 300, {
+    ...limits,
+    help: "longest a logs call may follow a log",
+  }),
+  maxWaitSeconds: count("--max-wait-seconds", 300, {
+    ...limits,
+    help: "longest podman_wait may wait",
+  }),
   shutdownTimeout: seconds("--shutdown-timeout", 20, {
     ...limits,
     help: `on SIGTERM, how long running calls may finish before they are

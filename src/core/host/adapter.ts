@@ -48,7 +48,7 @@ export interface HostAdapter {
   tune?(config: Config): void;
   services(
     config: Config,
-  ): Pick<RuntimeServices, "socketFetch" | "files" | "resolveHostPath" | "sha256">;
+  ): Pick<RuntimeServices, "socketFetch" | "files" | "resolveHostPath" | "sha256" | "probeTcp">;
   /** Opens FILE for appending (created 0600) and answers a synchronous line writer; throws when it cannot. */
   openAppendLog(path: string): (line: string) => void;
   /** A PEM file named by a flag, read once at start-up. */

@@ -1,4 +1,5 @@
-import type { HostFiles } from "../contracts.js";
+import type { TimeLimits } from "../call-context.js";
+import type { HostFiles, ProbeTcp } from "../contracts.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import {
@@ -80,6 +81,8 @@ export interface ServerDependencies {
   calls: InFlightCalls;
   /** The largest answer a tool may give, whatever its own arguments allow. */
   maxOutputBytes: number;
+  timeLimits: TimeLimits;
+  probeTcp: ProbeTcp;
 }
 
 /** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
@@ -95,6 +98,8 @@ export function createMcpServer({
   showSecrets,
   calls,
   maxOutputBytes,
+  timeLimits,
+  probeTcp,
 }: ServerDependencies): Server {
   const server = new Server(
     { name: SERVER_NAME, version },
@@ -122,6 +127,8 @@ export function createMcpServer({
       policy,
       access,
       showSecrets,
+      timeLimits,
+      probeTcp,
       async progress(message, progress = 0, total) {
         if (progressToken === undefined) return;
         // A client that went away must not fail the work it asked for.
@@ -242,7 +249,7 @@ export async function callTool(
     return failed("invalid_arguments", describeInvalidArguments(tool.name, parsed.error));
   }
   try {
-    if (tool.owns && !tool.annotations.readOnlyHint)
+    if (tool.owns && ownershipApplies(tool, parsed.data))
       await checkOwnership(ctx, tool.owns.kind, parsed.data[tool.owns.arg]);
     const checked = tool.output.safeParse(await tool.handle(ctx, parsed.data));
     if (!checked.success) {
@@ -327,4 +334,11 @@ function listTool(tool: AnyTool): ToolListing {
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
   return rest;
+}
+
+/** Changes are checked always; reads only when the tool says so (see OwnedObject). */
+function ownershipApplies(tool: AnyTool, args: unknown): boolean {
+  if (!tool.annotations.readOnlyHint) return true;
+  const when = tool.owns?.checkedWhenReading;
+  return when === true || (typeof when === "function" && when(args));
 }

@@ -36,6 +36,8 @@ export type ToolFamily = (typeof TOOL_FAMILIES)[number];
 export interface OwnedObject<Input extends z.ZodObject> {
   kind: OwnedKind;
   arg: keyof z.output<Input> & string;
+  /** Read-only tools are checked too when this says so (a call that holds Podman busy for long). */
+  checkedWhenReading?: true | ((args: z.output<Input>) => boolean);
 }
 
 export interface Tool<Input extends z.ZodObject, Output extends z.ZodObject> {

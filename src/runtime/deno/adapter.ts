@@ -2,6 +2,7 @@ import type { SocketFetch } from "../../core/contracts.js";
 import type { HostAdapter } from "../../core/host/adapter.js";
 import type { DenoApi } from "./api.js";
 import { denoHostFiles, denoResolveHostPath, exists } from "./files.js";
+import { denoProbeTcp } from "./probe-tcp.js";
 import { denoUpgradeWebSocket } from "./websocket.js";
 
 declare const Deno: DenoApi;
@@ -34,6 +35,7 @@ export function denoAdapter(): HostAdapter {
       socketFetch: unixSocketFetch(config.socket),
       files: denoHostFiles,
       resolveHostPath: denoResolveHostPath,
+      probeTcp: denoProbeTcp,
     }),
     openAppendLog(path) {
       const file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });

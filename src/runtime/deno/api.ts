@@ -31,6 +31,7 @@ export interface DenoApi {
   lstatSync(path: string): DenoFileInfo;
   stat(path: string): Promise<DenoFileInfo>;
   createHttpClient(options: { proxy: { transport: "unix"; path: string } }): unknown;
+  connect(options: { hostname: string; port: number }): Promise<{ close(): void }>;
   serve(
     options: {
       hostname: string;

@@ -1,3 +1,4 @@
+import { nodeProbeTcp } from "./probe-tcp.js";
 import { createHash } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import type { HostAdapter } from "../../core/host/adapter.js";
@@ -24,6 +25,7 @@ export function nodeAdapter(argv: string[]): HostAdapter {
       socketFetch: unixSocketFetch(config.socket),
       files: nodeHostFiles,
       resolveHostPath: nodeResolveHostPath,
+      probeTcp: nodeProbeTcp,
       sha256: (data) => createHash("sha256").update(data).digest(),
     }),
     openAppendLog(path) {

@@ -5,6 +5,7 @@ import { podmanLogs } from "./logs.js";
 import { podmanPs } from "./ps.js";
 import { podmanRun } from "./run.js";
 import { podmanTop } from "./top.js";
+import { podmanWait } from "./wait.js";
 
 export default [
   podmanPs,
@@ -17,4 +18,5 @@ export default [
   podmanInspect,
   podmanExec,
   podmanTop,
+  podmanWait,
 ];

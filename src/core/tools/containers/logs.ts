@@ -2,6 +2,13 @@ import * as z from "zod";
 import { READ_ONLY } from "../annotations.js";
 import { defineTool } from "../tool.js";
 import { containerName } from "./lifecycle.js";
+import {
+  followArguments,
+  followLogs,
+  followResult,
+  renderFollow,
+  wantsFollow,
+} from "./log-follow.js";
 import { boundedLogs, logArguments, logResult, renderLogs } from "./log-tail.js";
 
 export const podmanLogs = defineTool({
@@ -11,7 +18,10 @@ export const podmanLogs = defineTool({
   description:
     "The last lines of a container's logs, bounded: `tail` lines (default 100) within `max_bytes` " +
     "(default 16 KiB); the answer says when and how much it left out. Narrow with since/until, " +
-    "stream and grep (a regular expression over the last `scan_lines` lines) rather than raising the limits.",
+    "stream and grep (a regular expression over the last `scan_lines` lines) rather than raising the limits. " +
+    "PREFER follow with until_match to watch a start-up or a test run live (new lines stream as " +
+    "progress notifications) over calling it again and again; podman_wait waits for readiness. " +
+    "Following needs a container mcp-podman created (unless an admin token without --managed-only).",
   input: z.object({
     name: containerName,
     tail: logArguments.tail(
@@ -24,12 +34,17 @@ export const podmanLogs = defineTool({
     grep: logArguments.grep,
     scan_lines: logArguments.scanLines("With grep: how many last lines to search (default 10000)"),
     max_bytes: logArguments.maxBytes("The most bytes of log text to return"),
+    ...followArguments,
   }),
-  output: logResult.extend({ container: z.string() }),
+  output: logResult.extend({
+    container: z.string(),
+    follow: followResult.optional().describe("Set when it followed the log"),
+  }),
   annotations: READ_ONLY,
-  owns: { kind: "container", arg: "name" },
+  // A follow holds a Podman request open for minutes: only on what the caller may change.
+  owns: { kind: "container", arg: "name", checkedWhenReading: wantsFollow },
   async handle(ctx, args) {
-    const logs = await boundedLogs(ctx, args.name, {
+    const options = {
       tail: args.tail,
       maxBytes: args.max_bytes,
       since: args.since,
@@ -38,8 +53,15 @@ export const podmanLogs = defineTool({
       stream: args.stream,
       grep: args.grep,
       scanLines: args.scan_lines,
-    });
-    return { container: args.name, ...logs };
+    };
+    if (wantsFollow(args)) {
+      const logs = await followLogs(ctx, [{ id: args.name }], { ...options, ...args });
+      return { container: args.name, ...logs };
+    }
+    return { container: args.name, ...(await boundedLogs(ctx, args.name, options)) };
   },
-  render: renderLogs,
+  render(result) {
+    const logs = renderLogs(result);
+    return result.follow ? `${renderFollow(result.follow)}\n${logs}` : logs;
+  },
 });

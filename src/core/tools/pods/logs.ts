@@ -9,6 +9,13 @@ import {
   logResult,
   renderLogs,
 } from "../containers/log-tail.js";
+import {
+  followArguments,
+  followLogs,
+  followResult,
+  renderFollow,
+  wantsFollow,
+} from "../containers/log-follow.js";
 import { defineTool } from "../tool.js";
 import { memberContainers, podName } from "./lifecycle.js";
 
@@ -20,7 +27,9 @@ export const podmanPodLogs = defineTool({
     "The recent logs of every container in a pod (the infra container skipped), merged in time " +
     'order, each line tagged with its container: "web | GET /". Bounded: the last `tail` lines ' +
     "of each container (default 100), the newest within `max_bytes` overall (default 16 KiB); " +
-    "the answer says when it left lines out. Use podman_logs for one container's full options.",
+    "the answer says when it left lines out. Use podman_logs for one container's full options. " +
+    "follow (with until_match) streams the members' new lines, in arrival order, as progress " +
+    "notifications; it needs a pod mcp-podman created (unless an admin token without --managed-only).",
   input: z.object({
     name: podName,
     tail: logArguments.tail(
@@ -36,17 +45,29 @@ export const podmanPodLogs = defineTool({
     max_bytes: logArguments.maxBytes(
       "The most bytes of log text to return, all containers together",
     ),
+    ...followArguments,
   }),
   output: logResult.extend({
     pod: z.string(),
     containers: z.array(z.string()).describe("The containers whose logs were read"),
+    follow: followResult.optional().describe("Set when it followed the logs"),
   }),
   annotations: READ_ONLY,
-  owns: { kind: "pod", arg: "name" },
+  // A follow holds Podman requests open for minutes: only on what the caller may change.
+  owns: { kind: "pod", arg: "name", checkedWhenReading: wantsFollow },
   async handle(ctx, args) {
     const grep = args.grep === undefined ? undefined : await GrepPattern.compile(args.grep);
     const pod = await inspectPod(ctx.podman, args.name, ctx.signal);
     const members = memberContainers(pod).map((c) => ({ id: c.Id, name: c.Name }));
+    if (wantsFollow(args)) {
+      const sources = members.map((c) => ({ id: c.id, tag: c.name }));
+      const logs = await followLogs(ctx, sources, {
+        ...args,
+        maxBytes: args.max_bytes,
+        scanLines: args.scan_lines,
+      });
+      return { pod: pod.Name, containers: members.map((c) => c.name), ...logs };
+    }
     const logs = await readPodLogs(
       ctx.podman,
       members,
@@ -74,6 +95,7 @@ export const podmanPodLogs = defineTool({
   },
   render(result) {
     if (result.containers.length === 0) return `Pod ${result.pod} has no containers.`;
-    return renderLogs(result);
+    const logs = renderLogs(result);
+    return result.follow ? `${renderFollow(result.follow)}\n${logs}` : logs;
   },
 });
