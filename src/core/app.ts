@@ -6,7 +6,7 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { InFlightCalls, TrackedTransport } from "./in-flight.js";
 import type { Logger } from "./log.js";
-import { PodmanClient, type SocketFetch } from "./podman/client.js";
+import { PodmanClient, type SocketConnect, type SocketFetch } from "./podman/client.js";
 import { ToolRegistry, createMcpServer } from "./server.js";
 import { type Access, selectTools } from "./access.js";
 import { allowedHostFiles } from "./policy/host-files.js";
@@ -16,6 +16,8 @@ import type { HostFiles } from "./tools/tool.js";
 /** Wires the runtime-agnostic pieces; a runtime adapter supplies the socket fetch. */
 export interface RuntimeServices {
   socketFetch: SocketFetch;
+  /** Raw connections for the requests libpod hijacks (exec with stdin). */
+  socketConnect?: SocketConnect;
   files: HostFiles;
   logger: Logger;
   /** Receives one JSON line per mutating call (--audit-log FILE, else stderr). */
@@ -29,11 +31,21 @@ export interface RuntimeServices {
 
 export function createMcpPodman(
   config: Config,
-  { socketFetch, files, logger, audit, metricsText, sha256, resolveHostPath }: RuntimeServices,
+  {
+    socketFetch,
+    socketConnect,
+    files,
+    logger,
+    audit,
+    metricsText,
+    sha256,
+    resolveHostPath,
+  }: RuntimeServices,
   version: string,
 ) {
   const podman = new PodmanClient({
     fetch: socketFetch,
+    connect: socketConnect,
     socket: config.socket,
     timeoutMs: config.podmanTimeoutMs,
   });

@@ -58,6 +58,8 @@ export interface Limits {
   maxOutputBytes: number;
 }
 
+export const DEFAULT_MAX_COPY_BYTES = 64 * 1024 * 1024;
+
 export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -135,6 +137,8 @@ Audit and limits:
   --max-sessions-per-token N  most open MCP sessions of one token (default 16)
   --session-idle-timeout SECS  close a session unused this long (default 900)
   --max-output-bytes N    largest answer any tool may give (default 2097152)
+  --max-copy-bytes N      most bytes one call may send into a container: the files of
+                          podman_write_files, the stdin of podman_exec (default 67108864)
   --shutdown-timeout SECS on SIGTERM, how long running calls may finish before they are
                           cancelled (and clean up after themselves) (default 20)
   --help, --version
@@ -168,6 +172,7 @@ const VALUE_FLAGS = new Set([
   "--session-idle-timeout",
   "--shutdown-timeout",
   "--max-output-bytes",
+  "--max-copy-bytes",
 ]);
 /** Value flags that may be given several times; their values join as a comma list. */
 const REPEATABLE = new Set(["--allow-bind", "--allow-read", "--allow-network"]);
@@ -292,6 +297,7 @@ function readPolicy(flags: Map<string, string>, stdioDir: string | undefined): C
     maxCpus: maxCpus === undefined ? undefined : positiveNumber(maxCpus, "--max-cpus"),
     maxPids: flags.has("--max-pids") ? positiveInteger(flags, "--max-pids", 0) : undefined,
     managedOnly: flags.has("--managed-only"),
+    maxCopyBytes: positiveInteger(flags, "--max-copy-bytes", DEFAULT_MAX_COPY_BYTES),
   };
 }
 

@@ -7,6 +7,7 @@ import { BadArgument, McpPodmanError } from "../core/errors.js";
 import { Logger } from "../core/log.js";
 import type { SocketFetch } from "../core/podman/client.js";
 import { type HostPathProbe, resolveHostPath } from "../core/policy/host-path.js";
+import { denoSocketConnect } from "./deno-socket-connect.js";
 import type { HostEntry, HostFiles } from "../core/tools/tool.js";
 import { MCP_SUBPROTOCOL, offeredSubprotocols } from "../core/websocket.js";
 
@@ -233,6 +234,7 @@ export async function runOnDeno(): Promise<void> {
     config,
     {
       socketFetch: unixSocketFetch(config.socket),
+      socketConnect: denoSocketConnect(config.socket),
       files: denoHostFiles,
       resolveHostPath: (path) => resolveHostPath(path, denoPathProbe),
       logger,

@@ -9,6 +9,7 @@ import { Logger } from "../core/log.js";
 import { fail } from "./node-fail.js";
 import { nodeHostFiles, nodeResolveHostPath } from "./node-files.js";
 import { favourSmallHeap } from "./node-memory.js";
+import { unixSocketConnect } from "./node-socket-connect.js";
 import { unixSocketFetch } from "./node-socket-fetch.js";
 
 declare const MCP_PODMAN_VERSION: string;
@@ -69,6 +70,7 @@ export async function runOnNode(argv: string[]): Promise<void> {
     config,
     {
       socketFetch: unixSocketFetch(config.socket),
+      socketConnect: unixSocketConnect(config.socket),
       files: nodeHostFiles,
       resolveHostPath: nodeResolveHostPath,
       logger,

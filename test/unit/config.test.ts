@@ -84,6 +84,7 @@ describe("parseCli transport", () => {
         maxCpus: undefined,
         maxPids: undefined,
         managedOnly: false,
+        maxCopyBytes: 64 * 1024 * 1024,
       },
       showSecrets: false,
       auditLog: undefined,

@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ReadMember, TarFormatError, readTar } from "../../src/core/podman/tar-reader.js";
+import {
+  type ReadMember,
+  TarFormatError,
+  type TarMember,
+  readTar,
+} from "../../src/core/podman/tar-reader.js";
 import { TarWriter } from "../../src/core/podman/tar.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "tar-reader-test-"));
@@ -12,7 +17,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function readAll(
   source: ReadableStream<Uint8Array> | Uint8Array,
-  keep?: (member: ReadMember) => number,
+  keep?: (member: TarMember) => number,
 ): Promise<ReadMember[]> {
   const members: ReadMember[] = [];
   for await (const member of readTar(source, keep)) members.push(member);

@@ -8,6 +8,7 @@ import {
   PodmanUnreachable,
 } from "../errors.js";
 import { tracePodmanRequest } from "../telemetry.js";
+import { type HijackOptions, type HijackedConnection, openHijacked } from "./hijack.js";
 
 /** What the client reads of an answer: a fetch Response has it, and so may a lighter object. */
 export interface PodmanResponse {
@@ -24,13 +25,29 @@ export interface PodmanResponse {
 export type SocketFetch = (url: string, init: RequestInit) => Promise<PodmanResponse>;
 
 /**
+ * A raw two-way connection to Podman's socket, for the requests libpod
+ * hijacks (exec with stdin), which fetch cannot make: supplied by the runtime
+ * adapter (node:net on Node, Deno.connect on Deno).
+ */
+export interface SocketConnection {
+  readonly readable: ReadableStream<Uint8Array>;
+  write(bytes: Uint8Array): Promise<void>;
+  /** Half-closes: Podman reads the end of the input while its answer keeps coming. */
+  closeWrite(): Promise<void>;
+  close(): void;
+}
+
+export type SocketConnect = () => Promise<SocketConnection>;
+
+/**
  * Podman 4.x and 5.x both serve the v4.0.0 libpod paths. The host is "libpod"
  * on purpose: clients that send the absolute URL as request target (Deno's
  * unix-socket client does) would otherwise get Docker-compatible answers,
  * because libpod tells its own requests from compat ones by the third
  * "/"-separated part of the URL.
  */
-const API_BASE = "http://libpod/v4.0.0/libpod";
+const API_PATH = "/v4.0.0/libpod";
+const API_BASE = `http://libpod${API_PATH}`;
 
 /** A list value repeats the parameter: `t=a&t=b`. */
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
@@ -50,6 +67,7 @@ export interface RequestOptions {
 
 export interface PodmanClientOptions {
   fetch: SocketFetch;
+  connect?: SocketConnect;
   /** The socket's path, named in every "unreachable" message. */
   socket: string;
   timeoutMs: number;
@@ -60,9 +78,11 @@ export class PodmanClient {
   readonly socket: string;
   readonly timeoutMs: number;
   readonly #fetch: SocketFetch;
+  readonly #connect: SocketConnect | undefined;
 
   constructor(options: PodmanClientOptions) {
     this.#fetch = options.fetch;
+    this.#connect = options.connect;
     this.socket = options.socket;
     this.timeoutMs = options.timeoutMs;
   }
@@ -91,6 +111,35 @@ export class PodmanClient {
     }
     if (response.ok || response.status === 304) return response;
     throw await errorFromResponse(response);
+  }
+
+  /**
+   * Sends a request whose answer takes over the connection (a hijack): the
+   * caller then writes to and reads from Podman directly. Non-2xx answers throw.
+   */
+  async hijack(method: string, path: string, options: HijackOptions): Promise<HijackedConnection> {
+    const connect = this.#connect;
+    if (!connect) throw new Error("this runtime supplies no raw socket connection to Podman");
+    const signal = combineSignals(options.signal, options.timeoutMs ?? this.timeoutMs);
+    let hijacked: HijackedConnection;
+    try {
+      hijacked = await tracePodmanRequest(method, path, this.socket, () =>
+        openHijacked(connect, method, API_PATH + path, options.body, signal),
+      );
+    } catch (error) {
+      throw this.translateFailure(
+        error,
+        options.signal,
+        signal,
+        options.what ?? `${method} ${path}`,
+        options.timeoutMs ?? this.timeoutMs,
+      );
+    }
+    if (hijacked.status === 101 || (hijacked.status >= 200 && hijacked.status < 300)) {
+      return hijacked;
+    }
+    const text = () => hijacked.text();
+    throw await errorFromResponse({ status: hijacked.status, ok: false, body: null, text });
   }
 
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

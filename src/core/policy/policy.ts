@@ -43,6 +43,8 @@ export interface ContainerPolicy {
   maxPids: number | undefined;
   /** --managed-only: every token, admin too, may change only objects the server created. */
   managedOnly: boolean;
+  /** --max-copy-bytes: the most bytes one call may send into a container (files, stdin). */
+  maxCopyBytes?: number;
 }
 
 /** The label every object the server creates carries, and how ownership is recognised. */

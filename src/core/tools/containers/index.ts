@@ -3,7 +3,9 @@ import { podmanInspect } from "./inspect.js";
 import { podmanRestart, podmanRm, podmanStart, podmanStop } from "./lifecycle.js";
 import { podmanLogs } from "./logs.js";
 import { podmanPs } from "./ps.js";
+import { podmanReadFile } from "./read-file.js";
 import { podmanRun } from "./run.js";
+import { podmanWriteFiles } from "./write-files.js";
 
 export default [
   podmanPs,
@@ -15,4 +17,6 @@ export default [
   podmanLogs,
   podmanInspect,
   podmanExec,
+  podmanWriteFiles,
+  podmanReadFile,
 ];
