@@ -52,6 +52,8 @@ export async function openHijacked(
   const abort = () => {
     failed = signal?.reason;
     connection.close();
+    // A pending read must end now, whether or not the runtime ends it on close.
+    reader.cancel(failed).catch(() => undefined);
     onFailure?.(failed);
   };
   signal?.addEventListener("abort", abort, { once: true });
