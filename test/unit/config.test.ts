@@ -483,6 +483,8 @@ describe("policy, audit and limit flags", () => {
       "5",
       "--max-output-bytes",
       "65536",
+      "--max-copy-bytes",
+      "1048576",
     ]);
     expect(config.policy).toEqual({
       allowPrivileged: true,
@@ -499,6 +501,7 @@ describe("policy, audit and limit flags", () => {
       maxCpus: 1.5,
       maxPids: 512,
       managedOnly: true,
+      maxCopyBytes: 1024 * 1024,
     });
     expect(config.showSecrets).toBe(true);
     expect(config.auditLog).toBe("/var/log/mcp-podman/audit.jsonl");
@@ -516,5 +519,6 @@ describe("policy, audit and limit flags", () => {
     expect(failure(["--stdio", "--allow-bind", "data"]).message).toMatch(/absolute/);
     expect(failure(["--stdio", "--max-sessions", "many"]).message).toMatch(/--max-sessions/);
     expect(failure(["--stdio", "--max-pids", "1.5"]).message).toMatch(/whole number/);
+    expect(failure(["--stdio", "--max-copy-bytes", "0"]).message).toMatch(/--max-copy-bytes/);
   });
 });
