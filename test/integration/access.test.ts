@@ -120,11 +120,13 @@ describe("choosing the tools", () => {
         "podman_inspect",
         "podman_logs",
         "podman_ps",
+        "podman_read_file",
         "podman_restart",
         "podman_rm",
         "podman_run",
         "podman_start",
         "podman_stop",
+        "podman_write_files",
       ].sort(),
     );
     await close();
