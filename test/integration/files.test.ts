@@ -188,6 +188,33 @@ describe.each<Transport>(["stdio", "http"])("files in and out over %s", (transpo
     expect(ignored.exit_code).toBe(0);
   });
 
+  it("reports a command with stdin still running at its timeout, and a cancel ends the call", async () => {
+    const slow = await exec({
+      command: ["sh", "-c", "read line; echo got $line; sleep 30"],
+      stdin: "x\n",
+      timeout: 1,
+    });
+    expect(slow).toMatchObject({ exit_code: null, timed_out: true });
+    expect(slow.stdout.text).toBe("got x\n");
+
+    const controller = new AbortController();
+    const started = Date.now();
+    const cancelled = client.callTool(
+      {
+        name: "podman_exec",
+        arguments: { name: container, command: ["sh", "-c", "cat; sleep 30"], stdin: "y" },
+      },
+      undefined,
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 500);
+    await expect(cancelled).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await exec({ command: ["echo", "still serving"] })).stdout.text).toBe(
+      "still serving\n",
+    );
+  });
+
   it("copies a host directory with its modes, keeping symlinks as links", async () => {
     mkdirSync(join(hostDir, "src", "nested"), { recursive: true });
     writeFileSync(join(hostDir, "src", "run.sh"), "#!/bin/sh\necho ran from host copy\n", {
