@@ -77,6 +77,18 @@ describe.each<Transport>(["stdio", "http"])("files in and out over %s", (transpo
   const read = (path: string, args: Record<string, unknown> = {}) =>
     callOk<ReadResult>(client, "podman_read_file", { name: container, path, ...args });
 
+  it("lists the file tools: writing is not read-only, reading is", async () => {
+    const { tools } = await client.listTools();
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    expect(byName.get("podman_write_files")?.annotations).toMatchObject({ readOnlyHint: false });
+    expect(byName.get("podman_read_file")?.annotations).toMatchObject({
+      readOnlyHint: true,
+      destructiveHint: false,
+    });
+    const exec = byName.get("podman_exec")?.inputSchema.properties ?? {};
+    expect(Object.keys(exec)).toEqual(expect.arrayContaining(["stdin", "stdin_encoding"]));
+  });
+
   it("copies a small source tree in, runs it inside, and reads the result out", async () => {
     const written = await callOk(client, "podman_write_files", {
       name: container,

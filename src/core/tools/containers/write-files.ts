@@ -10,6 +10,8 @@ import { containerPathSegments, parseMode } from "./container-paths.js";
 import { containerName } from "./lifecycle.js";
 
 const LISTED_PATHS = 20;
+/** Directories and links cost no content bytes, but each is a header Podman must extract. */
+const MAX_ENTRIES = 100_000;
 
 const fileToWrite = z.object({
   path: z.string().min(1).describe('Absolute path inside the container, e.g. "/app/main.py"'),
@@ -129,7 +131,13 @@ async function addHostDirectory(
 ): Promise<void> {
   const root = await ctx.files.realPath(hostDir);
   const maxBytes = ctx.policy.maxCopyBytes ?? DEFAULT_MAX_COPY_BYTES;
+  let entries = 0;
   for await (const entry of ctx.files.walk(root)) {
+    if (++entries > MAX_ENTRIES) {
+      throw new BadArgument(
+        `${hostDir} holds more than ${MAX_ENTRIES} entries: copy a smaller tree`,
+      );
+    }
     const segments = [...dest, ...entry.path.split("/")];
     const mtime = Math.floor(entry.mtimeMs / 1000);
     if (entry.type === "directory") {
