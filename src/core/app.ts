@@ -15,6 +15,7 @@ export function createMcpPodman(
   config: Config,
   {
     socketFetch,
+    socketConnect,
     files,
     logger,
     audit,
@@ -27,6 +28,7 @@ export function createMcpPodman(
 ) {
   const podman = new PodmanClient({
     fetch: socketFetch,
+    connect: socketConnect,
     socket: config.socket,
     timeoutMs: config.podmanTimeoutMs,
   });

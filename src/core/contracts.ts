@@ -74,9 +74,22 @@ export type AuditSink = (line: string) => void;
  */
 export type ProbeTcp = (host: string, port: number, signal: AbortSignal) => Promise<boolean>;
 
+/** A raw connection to Podman's socket, for the requests libpod hijacks (exec with stdin). */
+export interface SocketConnection {
+  readonly readable: ReadableStream<Uint8Array>;
+  write(bytes: Uint8Array): Promise<void>;
+  /** Half-closes: Podman reads the end of the input while its answer keeps coming. */
+  closeWrite(): Promise<void>;
+  close(): void;
+}
+
+export type SocketConnect = () => Promise<SocketConnection>;
+
 /** Everything the core needs from a runtime to serve. */
 export interface RuntimeServices {
   socketFetch: SocketFetch;
+  /** Raw connections for the requests libpod hijacks (exec with stdin). */
+  socketConnect?: SocketConnect;
   files: HostFiles;
   logger: Logger;
   /** Receives one JSON line per mutating call (--audit-log FILE, else stderr). */

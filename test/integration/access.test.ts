@@ -120,6 +120,7 @@ describe("choosing the tools", () => {
         "podman_inspect",
         "podman_logs",
         "podman_ps",
+        "podman_read_file",
         "podman_restart",
         "podman_rm",
         "podman_run",
@@ -127,6 +128,7 @@ describe("choosing the tools", () => {
         "podman_stop",
         "podman_top",
         "podman_wait",
+        "podman_write_files",
       ].sort(),
     );
     await close();

@@ -70,7 +70,7 @@ describe("parseCli transport", () => {
       ws: false,
       logLevel: "info",
       tools: { readOnly: false, include: undefined, exclude: [] },
-      policy: DENY_ALL,
+      policy: { ...DENY_ALL, maxCopyBytes: 64 * 1024 * 1024 },
       showSecrets: false,
       auditLog: undefined,
       limits: {
@@ -474,6 +474,8 @@ describe("policy, audit and limit flags", () => {
       "30",
       "--max-wait-seconds",
       "45",
+      "--max-copy-bytes",
+      "1048576",
     ]);
     expect(config.policy).toEqual({
       allowPrivileged: true,
@@ -490,6 +492,7 @@ describe("policy, audit and limit flags", () => {
       maxCpus: 1.5,
       maxPids: 512,
       managedOnly: true,
+      maxCopyBytes: 1024 * 1024,
     });
     expect(config.showSecrets).toBe(true);
     expect(config.auditLog).toBe("/var/log/mcp-podman/audit.jsonl");
@@ -509,5 +512,6 @@ describe("policy, audit and limit flags", () => {
     expect(failure(["--stdio", "--allow-bind", "data"]).message).toMatch(/absolute/);
     expect(failure(["--stdio", "--max-sessions", "many"]).message).toMatch(/--max-sessions/);
     expect(failure(["--stdio", "--max-pids", "1.5"]).message).toMatch(/whole number/);
+    expect(failure(["--stdio", "--max-copy-bytes", "0"]).message).toMatch(/--max-copy-bytes/);
   });
 });

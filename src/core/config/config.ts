@@ -182,6 +182,7 @@ function readPolicy(flags: FlagValues, stdioDir: string | undefined): ContainerP
     maxCpus: flags.maxCpus,
     maxPids: flags.maxPids,
     managedOnly: flags.managedOnly,
+    maxCopyBytes: flags.maxCopyBytes,
   };
 }
 

@@ -1,6 +1,7 @@
 import { BadArgument } from "../errors.js";
 import { parseMemory } from "../podman/run-spec/resources.js";
 import { withoutTrailingSlashes } from "../policy/host-path.js";
+import { DEFAULT_MAX_COPY_BYTES } from "../policy/policy.js";
 
 export const LOG_LEVELS = ["debug", "info", "warning", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -256,6 +257,11 @@ secret-looking names, passwords in URLs, keys, tokens)`,
   maxWaitSeconds: count("--max-wait-seconds", 300, {
     ...limits,
     help: "longest podman_wait may wait",
+  }),
+  maxCopyBytes: count("--max-copy-bytes", DEFAULT_MAX_COPY_BYTES, {
+    ...limits,
+    help: `most bytes one call may send into a container: the files of
+podman_write_files, the stdin of podman_exec`,
   }),
   shutdownTimeout: seconds("--shutdown-timeout", 20, {
     ...limits,

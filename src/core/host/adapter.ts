@@ -48,7 +48,10 @@ export interface HostAdapter {
   tune?(config: Config): void;
   services(
     config: Config,
-  ): Pick<RuntimeServices, "socketFetch" | "files" | "resolveHostPath" | "sha256" | "probeTcp">;
+  ): Pick<
+    RuntimeServices,
+    "socketFetch" | "socketConnect" | "files" | "resolveHostPath" | "sha256" | "probeTcp"
+  >;
   /** Opens FILE for appending (created 0600) and answers a synchronous line writer; throws when it cannot. */
   openAppendLog(path: string): (line: string) => void;
   /** A PEM file named by a flag, read once at start-up. */

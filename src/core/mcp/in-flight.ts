@@ -88,6 +88,9 @@ export class TrackedTransport implements Transport {
         this.#pending.add(id);
         calls.begin();
       }
+      // A cancelled request gets no answer: it is done once the client cancels it.
+      const cancelled = cancelledId(message);
+      if (cancelled !== undefined && this.#pending.delete(cancelled)) calls.end();
       this.onmessage?.(message, extra);
     };
     // Keeps a handler set before wrapping (an HTTP session's bookkeeping).
@@ -133,4 +136,10 @@ function requestId(message: JSONRPCMessage): string | number | undefined {
 
 function answeredId(message: JSONRPCMessage): string | number | undefined {
   return !("method" in message) && "id" in message ? (message.id ?? undefined) : undefined;
+}
+
+function cancelledId(message: JSONRPCMessage): string | number | undefined {
+  if (!("method" in message) || message.method !== "notifications/cancelled") return undefined;
+  const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof id === "string" || typeof id === "number" ? id : undefined;
 }

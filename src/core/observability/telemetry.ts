@@ -207,6 +207,7 @@ const FIXED_SEGMENTS = new Set([
   "connect",
   "disconnect",
   "search",
+  "archive",
 ]);
 
 /** "/containers/web/json" → "/containers/{name}/json", keeping cardinality low. */

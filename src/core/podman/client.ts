@@ -7,9 +7,15 @@ import {
   PodmanTimeout,
   PodmanUnreachable,
 } from "../errors.js";
-import type { PodmanResponse, SocketFetch } from "../contracts.js";
+import type { PodmanResponse, SocketConnect, SocketFetch } from "../contracts.js";
 import { tracePodmanRequest } from "../observability/telemetry.js";
+import { type HijackOptions, type HijackedConnection, openHijacked } from "./hijack.js";
 
+/**
+ * A raw two-way connection to Podman's socket, for the requests libpod
+ * hijacks (exec with stdin), which fetch cannot make: supplied by the runtime
+ * adapter (node:net on Node, Deno.connect on Deno).
+ */
 /**
  * Podman 4.x and 5.x both serve the v4.0.0 libpod paths. The host is "libpod"
  * on purpose: clients that send the absolute URL as request target (Deno's
@@ -17,7 +23,8 @@ import { tracePodmanRequest } from "../observability/telemetry.js";
  * because libpod tells its own requests from compat ones by the third
  * "/"-separated part of the URL.
  */
-const API_BASE = "http://libpod/v4.0.0/libpod";
+const API_PATH = "/v4.0.0/libpod";
+const API_BASE = `http://libpod${API_PATH}`;
 
 /** A list value repeats the parameter: `t=a&t=b`. */
 export type Query = Record<string, string | number | boolean | string[] | undefined>;
@@ -37,6 +44,7 @@ export interface RequestOptions {
 
 export interface PodmanClientOptions {
   fetch: SocketFetch;
+  connect?: SocketConnect;
   /** The socket's path, named in every "unreachable" message. */
   socket: string;
   timeoutMs: number;
@@ -47,9 +55,11 @@ export class PodmanClient {
   readonly socket: string;
   readonly timeoutMs: number;
   readonly #fetch: SocketFetch;
+  readonly #connect: SocketConnect | undefined;
 
   constructor(options: PodmanClientOptions) {
     this.#fetch = options.fetch;
+    this.#connect = options.connect;
     this.socket = options.socket;
     this.timeoutMs = options.timeoutMs;
   }
@@ -96,6 +106,35 @@ export class PodmanClient {
       if (error instanceof NotFound) return false;
       throw error;
     }
+  }
+
+  /**
+   * Sends a request whose answer takes over the connection (a hijack): the
+   * caller then writes to and reads from Podman directly. Non-2xx answers throw.
+   */
+  async hijack(method: string, path: string, options: HijackOptions): Promise<HijackedConnection> {
+    const connect = this.#connect;
+    if (!connect) throw new Error("this runtime supplies no raw socket connection to Podman");
+    const signal = combineSignals(options.signal, options.timeoutMs ?? this.timeoutMs);
+    let hijacked: HijackedConnection;
+    try {
+      hijacked = await tracePodmanRequest(method, path, this.socket, () =>
+        openHijacked(connect, method, API_PATH + path, options.body, signal),
+      );
+    } catch (error) {
+      throw this.translateFailure(
+        error,
+        options.signal,
+        signal,
+        options.what ?? `${method} ${path}`,
+        options.timeoutMs ?? this.timeoutMs,
+      );
+    }
+    if (hijacked.status === 101 || (hijacked.status >= 200 && hijacked.status < 300)) {
+      return hijacked;
+    }
+    const text = () => hijacked.text();
+    throw await errorFromResponse({ status: hijacked.status, ok: false, body: null, text });
   }
 
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

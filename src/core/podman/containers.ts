@@ -204,6 +204,7 @@ export interface ExecSpec {
   Env?: string[];
   WorkingDir?: string;
   User?: string;
+  AttachStdin?: boolean;
   AttachStdout: true;
   AttachStderr: true;
 }
@@ -235,6 +236,32 @@ export function startExec(
     timeoutMs,
     what: "Running the command",
   });
+}
+
+/**
+ * Starts an exec session created with AttachStdin, writes `input` to it and
+ * half-closes, so the command reads end of input; answers its output stream.
+ * libpod hijacks the connection for this, which fetch cannot do.
+ */
+export async function startExecWithInput(
+  podman: PodmanClient,
+  execId: string,
+  input: Uint8Array,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<ReadableStream<Uint8Array>> {
+  const session = await podman.hijack("POST", `/exec/${execId}/start`, {
+    body: { Detach: false, Tty: false },
+    signal,
+    timeoutMs,
+    what: "Running the command",
+  });
+  // A command may exit without reading its input: a failed write is no failure of the call.
+  void session
+    .write(input)
+    .then(() => session.closeWrite())
+    .catch(() => undefined);
+  return session.output;
 }
 
 export function inspectExec(

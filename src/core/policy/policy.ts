@@ -43,7 +43,12 @@ export interface ContainerPolicy {
   maxPids: number | undefined;
   /** --managed-only: every token, admin too, may change only objects the server created. */
   managedOnly: boolean;
+  /** --max-copy-bytes: the most bytes one call may send into a container (files, stdin). */
+  maxCopyBytes?: number;
 }
 
 /** The label every object the server creates carries, and how ownership is recognised. */
 export const MANAGED_LABEL = "io.mcp-podman.managed";
+
+/** --max-copy-bytes by default: what one call may send into a container (files, stdin). */
+export const DEFAULT_MAX_COPY_BYTES = 64 * 1024 * 1024;

@@ -1,3 +1,4 @@
+import { denoSocketConnect } from "./socket-connect.js";
 import type { SocketFetch } from "../../core/contracts.js";
 import type { HostAdapter } from "../../core/host/adapter.js";
 import type { DenoApi } from "./api.js";
@@ -33,6 +34,7 @@ export function denoAdapter(): HostAdapter {
     exit: (code) => Deno.exit(code),
     services: (config) => ({
       socketFetch: unixSocketFetch(config.socket),
+      socketConnect: denoSocketConnect(config.socket),
       files: denoHostFiles,
       resolveHostPath: denoResolveHostPath,
       probeTcp: denoProbeTcp,

@@ -1,3 +1,4 @@
+import { unixSocketConnect } from "./socket-connect.js";
 import { nodeProbeTcp } from "./probe-tcp.js";
 import { createHash } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
@@ -23,6 +24,7 @@ export function nodeAdapter(argv: string[]): HostAdapter {
     },
     services: (config) => ({
       socketFetch: unixSocketFetch(config.socket),
+      socketConnect: unixSocketConnect(config.socket),
       files: nodeHostFiles,
       resolveHostPath: nodeResolveHostPath,
       probeTcp: nodeProbeTcp,

@@ -1,15 +1,18 @@
 import * as z from "zod";
-import { PodmanTimeout } from "../../errors.js";
+import { DEFAULT_MAX_COPY_BYTES } from "../../policy/policy.js";
+import { BadArgument, PodmanTimeout, PodmanUnreachable } from "../../errors.js";
 import { ByteCapture } from "../../podman/bounded-text.js";
-import { createExec, inspectExec, startExec } from "../../podman/containers.js";
+import { createExec, inspectExec, startExec, startExecWithInput } from "../../podman/containers.js";
 import { decodeLogStream } from "../../podman/log-frames.js";
 import { envToList } from "../../podman/run-spec/env.js";
 import { defineTool, type ToolContext } from "../tool.js";
+import { base64ByteLength, byteEncoding, bytesAsText, decodeContent } from "./byte-text.js";
 import { containerName } from "./lifecycle.js";
 import { logArguments } from "./log-tail.js";
 
 const capturedOutput = z.object({
-  text: z.string(),
+  text: z.string().describe("The output as text, or as base64 when it is binary (see encoding)"),
+  encoding: byteEncoding.describe('"base64" when the output is not UTF-8 text'),
   truncated_bytes: z.number().int().describe("Earlier bytes left out to stay within max_bytes"),
 });
 
@@ -21,7 +24,10 @@ export const podmanExec = defineTool({
     "Run a command inside a running container and answer its exit code, stdout and stderr " +
     "(each bounded to the last `max_bytes`). No shell is involved: use " +
     '["sh", "-c", "..."] for pipes and redirections. A command still running after `timeout` ' +
-    "seconds is reported with its output so far and keeps running in the container.",
+    "seconds is reported with its output so far and keeps running in the container. `stdin` " +
+    'is written to the command\'s input, then closed: pipe a script to ["sh", "-s"], SQL ' +
+    'to a client, or a file to ["sh", "-c", "cat > /path"]. Binary output comes back as ' +
+    "base64.",
   input: z.object({
     name: containerName,
     command: z
@@ -31,6 +37,13 @@ export const podmanExec = defineTool({
     env: z.record(z.string(), z.string()).optional().describe("Extra environment variables"),
     workdir: z.string().optional().describe("Working directory for the command"),
     user: z.string().optional().describe('User to run as, e.g. "root" or "1000"'),
+    stdin: z
+      .string()
+      .optional()
+      .describe("Input for the command, then end of input (bounded by --max-copy-bytes)"),
+    stdin_encoding: byteEncoding
+      .default("utf8")
+      .describe('"utf8" (default), or "base64" for binary stdin'),
     timeout: z
       .number()
       .int()
@@ -54,6 +67,17 @@ export const podmanExec = defineTool({
   },
   owns: { kind: "container", arg: "name" },
   async handle(ctx, args) {
+    const stdin =
+      args.stdin === undefined
+        ? undefined
+        : decodeContent(args.stdin, args.stdin_encoding, "stdin");
+    const maxCopyBytes = ctx.policy.maxCopyBytes ?? DEFAULT_MAX_COPY_BYTES;
+    if (stdin && stdin.length > maxCopyBytes) {
+      throw new BadArgument(
+        `stdin is ${stdin.length} bytes, more than the ${maxCopyBytes} one call may send ` +
+          "(--max-copy-bytes): write the data with podman_write_files in parts",
+      );
+    }
     const execId = await createExec(
       ctx.podman,
       args.name,
@@ -62,6 +86,7 @@ export const podmanExec = defineTool({
         Env: args.env ? envToList(args.env) : undefined,
         WorkingDir: args.workdir,
         User: args.user,
+        AttachStdin: stdin !== undefined,
         AttachStdout: true,
         AttachStderr: true,
       },
@@ -69,12 +94,12 @@ export const podmanExec = defineTool({
     );
     const stdout = new ByteCapture(args.max_bytes);
     const stderr = new ByteCapture(args.max_bytes);
-    const timedOut = await captureOutput(ctx, execId, args.timeout, stdout, stderr);
+    const timedOut = await captureOutput(ctx, execId, args.timeout, stdin, stdout, stderr);
     const state = timedOut ? undefined : await inspectExec(ctx.podman, execId, ctx.signal);
     return {
       exit_code: state?.ExitCode ?? null,
-      stdout: { text: stdout.text(), truncated_bytes: stdout.omittedBytes },
-      stderr: { text: stderr.text(), truncated_bytes: stderr.omittedBytes },
+      stdout: describeCapture(stdout),
+      stderr: describeCapture(stderr),
       timed_out: timedOut,
     };
   },
@@ -87,25 +112,39 @@ export const podmanExec = defineTool({
       const output = result[name];
       if (!output.text && !output.truncated_bytes) continue;
       const cut = output.truncated_bytes ? ` (first ${output.truncated_bytes} bytes left out)` : "";
-      parts.push(`--- ${name}${cut}\n${output.text.replace(/\n$/, "")}`);
+      if (output.encoding === "base64") {
+        const bytes = base64ByteLength(output.text);
+        parts.push(`--- ${name}: ${bytes} bytes of binary output, base64${cut}\n${output.text}`);
+      } else {
+        parts.push(`--- ${name}${cut}\n${output.text.replace(/\n$/, "")}`);
+      }
     }
     return parts.join("\n");
   },
 });
+
+/** The kept bytes as text, or base64 when they are not text. */
+function describeCapture(capture: ByteCapture) {
+  const { encoding, text } = bytesAsText(capture.bytes(), { front: capture.truncated });
+  return { text, encoding, truncated_bytes: capture.omittedBytes };
+}
 
 /** Streams the attached output into the captures; answers true when the timeout cut it short. */
 async function captureOutput(
   ctx: ToolContext,
   execId: string,
   timeoutSeconds: number,
+  stdin: Uint8Array | undefined,
   stdout: ByteCapture,
   stderr: ByteCapture,
 ): Promise<boolean> {
   const timeoutMs = timeoutSeconds * 1000;
   try {
-    const response = await startExec(ctx.podman, execId, timeoutMs, ctx.signal);
-    if (!response.body) return false;
-    for await (const frame of decodeLogStream(response.body, { mode: "multiplexed" })) {
+    const output = stdin
+      ? await startExecWithInput(ctx.podman, execId, stdin, timeoutMs, ctx.signal)
+      : (await startExec(ctx.podman, execId, timeoutMs, ctx.signal)).body;
+    if (!output) return false;
+    for await (const frame of decodeLogStream(output, { mode: "multiplexed" })) {
       (frame.stream === "stderr" ? stderr : stdout).push(frame.data);
     }
     return false;
@@ -118,6 +157,12 @@ async function captureOutput(
       timeoutMs,
     );
     if (failure instanceof PodmanTimeout) return true;
+    // A command that exits before reading all its input leaves the rest unread, and Podman
+    // then resets the connection: its output did arrive whole.
+    if (stdin && failure instanceof PodmanUnreachable && !ctx.signal.aborted) {
+      const state = await inspectExec(ctx.podman, execId, ctx.signal);
+      if (!state.Running) return false;
+    }
     throw failure;
   }
 }
