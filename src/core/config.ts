@@ -101,7 +101,7 @@ Options:
                           (single use, valid 30 s)
   --read-only             only the read-only tools exist
   --tools LIST            only these tools or families (comma-separated): containers,
-                          pods, images, compose, kube, volumes, networks, system
+                          pods, images, compose, kube, volumes, networks, secrets, system
   --deny-tools LIST       never these tools or families
   --log-level LEVEL       debug, info, warning or error (default info)
 

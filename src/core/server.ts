@@ -17,6 +17,7 @@ import type { PodmanClient } from "./podman/client.js";
 import type { ContainerPolicy } from "./policy/policy.js";
 import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
 import { decodeJsonStringArguments } from "./tools/json-arguments.js";
+import { recordableArguments, withoutSecretValues } from "./tools/secret-arguments.js";
 import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
 
 export const SERVER_NAME = "mcp-podman";
@@ -115,10 +116,9 @@ export function createMcpServer({
     const mutating = !tool.annotations.readOnlyHint;
     if (!scopeAllows(access.scope, needed)) {
       if (mutating) {
-        const { arguments: args } = request.params;
         audit.record({
           tool: tool.name,
-          arguments: args,
+          arguments: recordableArguments(tool, request.params.arguments),
           access,
           session: extra.sessionId,
           outcome: "refused_scope",
@@ -174,7 +174,7 @@ export function createMcpServer({
         if (mutating) {
           audit.record({
             tool: tool.name,
-            arguments: request.params.arguments,
+            arguments: recordableArguments(tool, request.params.arguments),
             access,
             session: extra.sessionId,
             outcome: outcome.errorType ?? "ok",
@@ -239,6 +239,16 @@ export async function callTool(
   rawArguments: unknown,
   ctx: ToolContext,
   maxOutputBytes = Infinity,
+): Promise<ToolOutcome> {
+  const outcome = await runTool(tool, rawArguments, ctx, maxOutputBytes);
+  return withoutSecretValues(tool, rawArguments, outcome);
+}
+
+async function runTool(
+  tool: AnyTool,
+  rawArguments: unknown,
+  ctx: ToolContext,
+  maxOutputBytes: number,
 ): Promise<ToolOutcome> {
   const decoded = decodeJsonStringArguments(tool.input, rawArguments);
   const parsed = tool.input.safeParse(decoded);

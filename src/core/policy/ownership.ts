@@ -4,7 +4,7 @@ import type { ToolContext } from "../tools/tool.js";
 import { MANAGED_LABEL } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";
 
-export type OwnedKind = "container" | "pod" | "volume" | "network";
+export type OwnedKind = "container" | "pod" | "volume" | "network" | "secret";
 
 /** The labels that mark what this server creates. */
 export const managedLabels = (): Record<string, string> => ({ [MANAGED_LABEL]: "true" });
@@ -20,16 +20,20 @@ const INSPECT_PATH: Record<OwnedKind, (name: string) => string> = {
   pod: (name) => `/pods/${encodeURIComponent(name)}/json`,
   volume: (name) => `/volumes/${encodeURIComponent(name)}/json`,
   network: (name) => `/networks/${encodeURIComponent(name)}/json`,
+  secret: (name) => `/secrets/${encodeURIComponent(name)}/json`,
 };
 
 interface Labelled {
   Labels?: Record<string, string> | null;
   labels?: Record<string, string> | null;
   Config?: { Labels?: Record<string, string> | null };
+  Spec?: { Labels?: Record<string, string> | null };
 }
 
 function labelsOf(document: Labelled): Record<string, string> {
-  return document.Config?.Labels ?? document.Labels ?? document.labels ?? {};
+  return (
+    document.Config?.Labels ?? document.Spec?.Labels ?? document.Labels ?? document.labels ?? {}
+  );
 }
 
 /** Whether this caller must prove the object is managed before changing it. */

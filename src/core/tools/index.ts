@@ -4,6 +4,7 @@ import imageTools from "./images.js";
 import kubeTools from "./kube.js";
 import networkTools from "./networks.js";
 import podTools from "./pods/index.js";
+import secretTools from "./secrets/index.js";
 import systemTools from "./system/index.js";
 import type { AnyTool } from "./tool.js";
 import volumeTools from "./volumes.js";
@@ -17,6 +18,7 @@ export const toolFamilies: Record<string, AnyTool[]> = {
   kube: kubeTools,
   volumes: volumeTools,
   networks: networkTools,
+  secrets: secretTools,
   system: systemTools,
 };
 

@@ -67,6 +67,11 @@ export interface Tool<Input extends z.ZodObject, Output extends z.ZodObject> {
    * remove or publish what other workloads may rely on.
    */
   scope?: "admin";
+  /**
+   * Arguments that hold a credential (a secret's value): the server never
+   * records them, in audit lines, logs or spans, and answers never echo them.
+   */
+  secretArguments?: readonly (keyof z.output<Input> & string)[];
   handle(ctx: ToolContext, args: z.output<Input>): Promise<z.input<Output>>;
   /** The compact text twin of the structured result. */
   render(result: z.output<Output>): string;
