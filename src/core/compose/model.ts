@@ -11,6 +11,8 @@ export interface ComposeProject {
   services: ServiceConfig[];
   networks: Record<string, NetworkConfig>;
   volumes: Record<string, VolumeConfig>;
+  /** Top-level `secrets`, by compose key. */
+  secrets: Record<string, SecretConfig>;
 }
 
 export type DependencyCondition =
@@ -45,6 +47,22 @@ export interface EnvFileRef {
   required: boolean;
 }
 
+/** An existing Podman secret (`external: true`). */
+export interface SecretConfig {
+  /** The Podman secret's name. */
+  name: string;
+}
+
+/** One entry of a service's `secrets`: the top-level key, and how the file appears. */
+export interface ServiceSecret {
+  key: string;
+  /** Relative: under /run/secrets/. Default: the key. */
+  target?: string;
+  uid?: number;
+  gid?: number;
+  mode?: number;
+}
+
 export interface ServiceConfig {
   name: string;
   image?: string;
@@ -56,6 +74,7 @@ export interface ServiceConfig {
   envFiles: EnvFileRef[];
   ports: PortMapping[];
   volumes: ServiceMount[];
+  secrets: ServiceSecret[];
   dependsOn: Record<string, DependencyCondition>;
   healthcheck?: HealthcheckConfig;
   restart?: { policy: string; tries?: number };

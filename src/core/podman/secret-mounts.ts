@@ -30,7 +30,9 @@ export function secretsToSpec(uses: readonly SecretUse[]): SecretSpecFragment {
     }
     if ("env" in use) {
       if (!ENV_NAME.test(use.env)) {
-        throw new BadArgument(`Invalid environment variable name "${use.env}" for secret "${use.name}"`);
+        throw new BadArgument(
+          `Invalid environment variable name "${use.env}" for secret "${use.name}"`,
+        );
       }
       if (use.env in env) throw new BadArgument(`Two secrets set the variable ${use.env}`);
       env[use.env] = use.name;
@@ -57,7 +59,9 @@ export function secretsToSpec(uses: readonly SecretUse[]): SecretSpecFragment {
 function fileTarget(name: string, target: string | undefined): string {
   if (target === undefined) return `/run/secrets/${name}`;
   if (target === "" || target.split("/").includes("..") || target.includes("\0")) {
-    throw new BadArgument(`Invalid target "${target}" for secret "${name}": a file path without ".."`);
+    throw new BadArgument(
+      `Invalid target "${target}" for secret "${name}": a file path without ".."`,
+    );
   }
   return target.startsWith("/") ? target : `/run/secrets/${target}`;
 }

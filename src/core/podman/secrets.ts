@@ -23,7 +23,10 @@ export const MAX_SECRET_BYTES = 511_999;
 
 const secretPath = (name: string) => `/secrets/${encodeURIComponent(name)}`;
 
-export async function listSecrets(podman: PodmanClient, signal: AbortSignal): Promise<SecretInfo[]> {
+export async function listSecrets(
+  podman: PodmanClient,
+  signal: AbortSignal,
+): Promise<SecretInfo[]> {
   return (await podman.json<SecretInfo[] | null>("GET", "/secrets/json", { signal })) ?? [];
 }
 

@@ -14,7 +14,7 @@ const secretFile = z.object({
     .string()
     .min(1)
     .optional()
-    .describe('File path in the container; relative paths are under /run/secrets/ (default: NAME)'),
+    .describe("File path in the container; relative paths are under /run/secrets/ (default: NAME)"),
   uid: z.number().int().min(0).optional(),
   gid: z.number().int().min(0).optional(),
   mode: z.number().int().min(0).max(0o777).optional().describe("File mode, e.g. 256 for 0400"),
