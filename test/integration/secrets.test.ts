@@ -164,7 +164,7 @@ describe("a secret goes into containers and shows up in no answer", () => {
     const ps = await call(reader, "podman_ps", { all: true });
     expect(JSON.stringify(ps)).not.toContain(value);
 
-    await callOk(operator, "podman_rm", { name, force: true });
+    await callOk(operator, "podman_rm", { name, force: true, timeout: 0 });
     const removed = await callOk<{ removed: boolean }>(operator, "podman_secret_rm", {
       name: secret,
     });
@@ -201,7 +201,7 @@ describe("a secret goes into containers and shows up in no answer", () => {
     expect(JSON.stringify(ps)).not.toContain(value);
     const inspected = await call(reader, "podman_inspect", { name: container });
     expect(JSON.stringify(inspected)).not.toContain(value);
-    await callOk(operator, "podman_compose_down", { project_name: project });
+    await callOk(operator, "podman_compose_down", { project_name: project, timeout: 0 });
   });
 
   it("lets an operate token neither use nor remove a secret it did not create", async () => {
