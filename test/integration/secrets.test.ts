@@ -11,6 +11,7 @@ import {
   callError,
   callOk,
   connectHttp,
+  connectStdio,
   startHttpServer,
   testEnv,
   textOf,
@@ -274,5 +275,44 @@ describe("a secret goes into containers and shows up in no answer", () => {
     expect(oversized).toMatch(/at most 65536 are allowed/);
     expect(oversized).not.toContain(value);
     expect(await secretExists(big)).toBe(false);
+  });
+});
+
+describe("over stdio, a secret reaches the container as a variable and nowhere else", () => {
+  const podman = new PodmanDirect();
+  const secret = uniqueName("stdio-secret");
+  const value = `stdio-${Math.random().toString(36).slice(2)}-value`;
+  let connection: Awaited<ReturnType<typeof connectStdio>>;
+
+  beforeAll(async () => {
+    connection = await connectStdio();
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await podman.cleanup();
+    const cleanup = new PodmanDirect();
+    await cleanup.request("DELETE", `/secrets/${secret}`);
+    await cleanup.cleanup();
+  });
+
+  it("creates it, runs a container that prints it, and inspect hides it", async () => {
+    const { client } = connection;
+    await callOk(client, "podman_secret_create", { name: secret, value });
+    const name = podman.track(uniqueName("stdio-secret-user"));
+    const run = await callOk<{ exit_code: number; logs: { text: string } }>(client, "podman_run", {
+      image: image(),
+      name,
+      command: ["sh", "-c", 'echo "got $TOKEN_VALUE"'],
+      secrets: [{ name: secret, env: "TOKEN_VALUE" }],
+      detach: false,
+    });
+    expect(run.exit_code).toBe(0);
+    // The container's own output: it printed the value, which is its program's choice.
+    expect(run.logs.text).toContain(`got ${value}`);
+    const inspected = await call(client, "podman_inspect", { name });
+    expect(inspected.isError, textOf(inspected)).toBeFalsy();
+    expect(JSON.stringify(inspected)).not.toContain(value);
+    await callOk(client, "podman_rm", { name, force: true, timeout: 0 });
+    await callOk(client, "podman_secret_rm", { name: secret });
   });
 });
