@@ -240,17 +240,17 @@ export async function callTool(
   ctx: ToolContext,
   maxOutputBytes = Infinity,
 ): Promise<ToolOutcome> {
-  const outcome = await runTool(tool, rawArguments, ctx, maxOutputBytes);
-  return withoutSecretValues(tool, rawArguments, outcome);
+  const decoded = decodeJsonStringArguments(tool.input, rawArguments);
+  const outcome = await runTool(tool, decoded, ctx, maxOutputBytes);
+  return withoutSecretValues(tool, decoded, outcome);
 }
 
 async function runTool(
   tool: AnyTool,
-  rawArguments: unknown,
+  decoded: unknown,
   ctx: ToolContext,
   maxOutputBytes: number,
 ): Promise<ToolOutcome> {
-  const decoded = decodeJsonStringArguments(tool.input, rawArguments);
   const parsed = tool.input.safeParse(decoded);
   if (!parsed.success) {
     return failed("invalid_arguments", describeInvalidArguments(tool.name, parsed.error));

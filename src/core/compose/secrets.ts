@@ -7,9 +7,10 @@ import { integer, isMapping, list, mapping, nonEmptyText, onlyKeys, text } from 
 
 /**
  * A top-level secret: only an existing Podman secret (`external: true`,
- * optionally with `name`). `file:` and `environment:` are refused: they would
- * copy host data into Podman's store on every up, outside podman_secret_create,
- * where the value never passes through the server.
+ * optionally with `name`). `file:` and `environment:` are refused: up would
+ * have to keep a Podman secret in step with the file, and Podman never
+ * answers a secret's value, so a changed file could be neither noticed nor
+ * safely replaced (containers using a removed secret fail to start again).
  */
 export function readSecret(raw: unknown, path: KeyPath, key: string): SecretConfig {
   const body = mapping(raw ?? {}, path);
