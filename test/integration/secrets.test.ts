@@ -243,6 +243,29 @@ describe("a secret goes into containers and shows up in no answer", () => {
     expect((await podman.request("GET", `/networks/json?filters=${filter}`)).body).toEqual([]);
   });
 
+  it("judges a compose file secret as the bind mount it is: refused without --allow-bind", async () => {
+    const file = join(dir, "db.txt");
+    writeFileSync(file, value);
+    const project = uniqueName("file-secret").replaceAll("-", "_");
+    projects.add(project);
+    const text = await callError(operator, "podman_compose_up", {
+      project_name: project,
+      content: [
+        "services:",
+        `  app: {image: "${image()}", command: [sleep, "600"], secrets: [db]}`,
+        `secrets: {db: {file: "${file}"}}`,
+      ].join("\n"),
+    });
+    expect(text).toMatch(/^Service "app": bind mounts of host paths are refused by policy/);
+    expect(text).not.toContain(value);
+    const filter = encodeURIComponent(
+      JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
+    );
+    expect(
+      (await podman.request("GET", `/containers/json?all=true&filters=${filter}`)).body,
+    ).toEqual([]);
+  });
+
   it("lets a read token list secrets but not create, use or remove one", async () => {
     const name = uniqueName("reader-secret");
     secrets.add(name);
@@ -283,12 +306,27 @@ describe("over stdio, a secret reaches the container as a variable and nowhere e
   const secret = uniqueName("stdio-secret");
   const value = `stdio-${Math.random().toString(36).slice(2)}-value`;
   let connection: Awaited<ReturnType<typeof connectStdio>>;
+  let dir: string;
+  let project: string | undefined;
 
   beforeAll(async () => {
-    connection = await connectStdio();
+    dir = mkdtempSync(join(tmpdir(), "mcp-podman-secret-files-"));
+    connection = await connectStdio(["--allow-bind", dir]);
   });
   afterAll(async () => {
     await connection?.close();
+    if (project) {
+      const filter = encodeURIComponent(
+        JSON.stringify({ label: [`com.docker.compose.project=${project}`] }),
+      );
+      const listed = await podman.request("GET", `/containers/json?all=true&filters=${filter}`);
+      for (const container of (listed.body ?? []) as { Id: string }[])
+        await podman.request("DELETE", `/containers/${container.Id}?force=true&timeout=0`);
+      const networks = await podman.request("GET", `/networks/json?filters=${filter}`);
+      for (const network of (networks.body ?? []) as { name: string }[])
+        await podman.request("DELETE", `/networks/${network.name}?force=true`);
+    }
+    rmSync(dir, { recursive: true, force: true });
     await podman.cleanup();
     const cleanup = new PodmanDirect();
     await cleanup.request("DELETE", `/secrets/${secret}`);
@@ -314,5 +352,38 @@ describe("over stdio, a secret reaches the container as a variable and nowhere e
     expect(JSON.stringify(inspected)).not.toContain(value);
     await callOk(client, "podman_rm", { name, force: true, timeout: 0 });
     await callOk(client, "podman_secret_rm", { name: secret });
+  });
+
+  it("bind-mounts a compose file secret read-only where --allow-bind allows it", async () => {
+    const { client } = connection;
+    const file = join(dir, "api.key");
+    writeFileSync(file, value);
+    project = uniqueName("file-secret").replaceAll("-", "_");
+    const up = await call(client, "podman_compose_up", {
+      project_name: project,
+      content: [
+        "services:",
+        `  app: {image: "${image()}", command: [sleep, "600"], secrets: [api, {source: api, target: /etc/api.key}]}`,
+        `secrets: {api: {file: "${file}"}}`,
+      ].join("\n"),
+    });
+    expect(up.isError, textOf(up)).toBeFalsy();
+    const container = `${project}-app-1`;
+    const read = await callOk<ExecResult>(client, "podman_exec", {
+      name: container,
+      command: ["sh", "-c", "cat /run/secrets/api /etc/api.key; echo x > /run/secrets/api"],
+    });
+    expect(read.stdout.text).toBe(`${value}${value}`);
+    expect(read.exit_code).not.toBe(0);
+    for (const [tool, args] of [
+      ["podman_inspect", { name: container }],
+      ["podman_compose_ps", { project_name: project }],
+      ["podman_kube_generate", { names: [container] }],
+    ] as const) {
+      const answer = await call(client, tool, args);
+      expect(answer.isError, textOf(answer)).toBeFalsy();
+      expect(JSON.stringify(answer), tool).not.toContain(value);
+    }
+    await callOk(client, "podman_compose_down", { project_name: project, timeout: 0 });
   });
 });

@@ -193,28 +193,74 @@ describe("compose secrets", () => {
         "  api: {external: true}",
       ].join("\n"),
     );
-    expect(project.secrets).toEqual({ db_password: { name: "prod-db" }, api: { name: "api" } });
+    expect(project.secrets).toEqual({
+      db_password: { kind: "external", name: "prod-db" },
+      api: { kind: "external", name: "api" },
+    });
     const spec = serviceSpec(project, project.services[0]!, "busybox");
     expect(spec.secrets).toEqual([
-      { Source: "prod-db", Target: "db_password" },
+      { Source: "prod-db", Target: "/run/secrets/db_password" },
       { Source: "api", Target: "/etc/api.key", UID: 103, GID: 103, Mode: 0o440 },
     ]);
   });
 
-  it("refuses file and environment secrets, and undefined ones, naming the line", () => {
+  it("bind-mounts file secrets read-only beside the service's own mounts", () => {
+    const project = parse(
+      [
+        "services:",
+        "  web:",
+        "    image: busybox",
+        "    volumes: [./site:/www:ro]",
+        "    secrets: [tls, {source: tls, target: certs/tls.pem}]",
+        "secrets:",
+        "  tls: {file: ./certs/../tls.pem}",
+      ].join("\n"),
+    );
+    expect(project.secrets).toEqual({ tls: { kind: "file", path: "/srv/p/tls.pem" } });
+    const spec = serviceSpec(project, project.services[0]!, "busybox");
+    expect(spec.mounts).toEqual([
+      { Type: "bind", Source: "/srv/p/site", Destination: "/www", Options: ["ro"] },
+      { Type: "bind", Source: "/srv/p/tls.pem", Destination: "/run/secrets/tls", Options: ["ro"] },
+      {
+        Type: "bind",
+        Source: "/srv/p/tls.pem",
+        Destination: "/run/secrets/certs/tls.pem",
+        Options: ["ro"],
+      },
+    ]);
+    expect(spec.secrets).toBeUndefined();
+  });
+
+  it("cannot set the owner or mode of a bind-mounted file secret", () => {
+    const project = parse(
+      [
+        "services:",
+        "  web: {image: busybox, secrets: [{source: tls, mode: 0o400}]}",
+        "secrets: {tls: {file: /etc/tls.pem}}",
+      ].join("\n"),
+    );
+    expect(() => serviceSpec(project, project.services[0]!, "busybox")).toThrow(
+      /a file secret is bind-mounted as the file is, so uid, gid and mode cannot be set/,
+    );
+  });
+
+  it("refuses environment secrets, relative files without a directory, and undefined ones", () => {
     const attempt = () =>
       parse(
         [
           "services:",
-          "  web: {image: busybox, secrets: [a, b, c]}",
+          "  web: {image: busybox, secrets: [b, c]}",
           "secrets:",
-          "  a: {file: ./a.txt}",
           "  b: {environment: HOME}",
         ].join("\n"),
       );
-    expect(attempt).toThrow(/secrets\.a: "file" secrets are not supported.*\(line 4\)/);
-    expect(attempt).toThrow(/secrets\.b: "environment" secrets are not supported/);
+    expect(attempt).toThrow(/secrets\.b: "environment" secrets are not supported.*\(line 4\)/);
     expect(attempt).toThrow(/secret "c" is not defined under the top-level `secrets`/);
-    expect(attempt).not.toThrow(/secret "a" is not defined/);
+    expect(attempt).not.toThrow(/secret "b" is not defined/);
+    expect(() =>
+      parseCompose("services: {web: {image: b, secrets: [a]}}\nsecrets: {a: {file: ./a}}", {
+        projectName: "p",
+      }),
+    ).toThrow(/secret file "\.\/a" is relative/);
   });
 });

@@ -47,11 +47,11 @@ export interface EnvFileRef {
   required: boolean;
 }
 
-/** An existing Podman secret (`external: true`). */
-export interface SecretConfig {
-  /** The Podman secret's name. */
-  name: string;
-}
+export type SecretConfig =
+  /** An existing Podman secret (`external: true`), by its Podman name. */
+  | { kind: "external"; name: string }
+  /** A host file (absolute), bind-mounted read-only as Docker Compose does without swarm. */
+  | { kind: "file"; path: string };
 
 /** One entry of a service's `secrets`: the top-level key, and how the file appears. */
 export interface ServiceSecret {

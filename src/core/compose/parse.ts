@@ -75,7 +75,9 @@ export function parseCompose(yamlText: string, options: ParseOptions = {}): Comp
   const volumes = readTopLevel(top.volumes, "volumes", issues, (raw, path, key) =>
     readVolume(raw, path, key, name),
   );
-  const secrets = readTopLevel(top.secrets, "secrets", issues, readSecret);
+  const secrets = readTopLevel(top.secrets, "secrets", issues, (raw, path, key) =>
+    readSecret(raw, path, key, options.baseDir),
+  );
   checkReferences(services, networks, volumes, issues);
   checkSecretReferences(services, isMapping(top.secrets) ? top.secrets : {}, issues);
   if (services.some((service) => Object.keys(service.networks).length === 0)) {
