@@ -18,9 +18,6 @@ export interface SecretInfo {
   };
 }
 
-/** Podman refuses values from 512000 bytes on (4.3 and 5.x). */
-export const MAX_SECRET_BYTES = 511_999;
-
 const secretPath = (name: string) => `/secrets/${encodeURIComponent(name)}`;
 
 export async function listSecrets(
