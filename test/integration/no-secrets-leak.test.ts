@@ -39,7 +39,7 @@ class RawOtlpReceiver {
   }
 }
 
-describe("tokens and registry passwords never leave the server", () => {
+describe("tokens, registry passwords and secret values never leave the server", () => {
   const receiver = new RawOtlpReceiver();
   const podman = new PodmanDirect();
   let dir: string;
@@ -118,6 +118,58 @@ describe("tokens and registry passwords never leave the server", () => {
       for (const secret of [TOKEN, password, wrongPassword]) {
         expect(text.includes(secret), `${channel} holds a secret`).toBe(false);
       }
+    }
+  });
+
+  it("keeps a Podman secret's value out of results, logs, audit lines and spans", async () => {
+    const value = `secret-value-${Math.random().toString(36).slice(2)}`;
+    const secret = uniqueName("leak-secret");
+    const container = podman.track(uniqueName("leak-secret-user"));
+    const client = await connectHttp(server.url, TOKEN);
+    const texts: string[] = [];
+    const callAndKeep = async (name: string, args: Record<string, unknown>) => {
+      const result = await client.callTool({ name, arguments: args });
+      texts.push(textOf(result as never), JSON.stringify(result));
+      return result;
+    };
+    try {
+      expect(
+        (await callAndKeep("podman_secret_create", { name: secret, value })).isError,
+      ).toBeFalsy();
+      const taken = await callAndKeep("podman_secret_create", { name: secret, value });
+      expect(taken.isError).toBe(true);
+      const run = await callAndKeep("podman_run", {
+        image: testEnv().PODMAN_TEST_IMAGE,
+        name: container,
+        command: ["sleep", "600"],
+        secrets: [secret, { name: secret, env: "SERVICE_URL" }],
+      });
+      expect(run.isError, textOf(run as never)).toBeFalsy();
+      await callAndKeep("podman_inspect", { name: container });
+      await callAndKeep("podman_kube_generate", { names: [container] });
+      await callAndKeep("podman_secret_ls", {});
+      await callAndKeep("podman_rm", { name: container, force: true, timeout: 0 });
+      expect((await callAndKeep("podman_secret_rm", { name: secret })).isError).toBeFalsy();
+    } finally {
+      await podman.request("DELETE", `/secrets/${secret}`);
+      await client.close();
+    }
+
+    await expect
+      .poll(() => receiver.bodies.some((body) => body.includes("podman_secret_rm")), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    const channels = {
+      results: texts.join("\n"),
+      stderr: server.stderr.join("\n"),
+      audit: readFileSync(join(dir, "audit.jsonl"), "utf8"),
+      spans: receiver.bodies.join("\n"),
+    };
+    expect(channels.audit).toContain(`"created":["secret/${secret}"]`);
+    expect(channels.audit).toContain(`"removed":["secret/${secret}"]`);
+    for (const [channel, text] of Object.entries(channels)) {
+      expect(text.includes(value), `${channel} holds the secret's value`).toBe(false);
     }
   });
 });

@@ -51,13 +51,13 @@ describe("project level", () => {
         "    deploy: {replicas: 2}",
         "  db:",
         "    image: busybox",
-        "    secrets: [pw]",
-        "secrets: {pw: {file: ./pw}}",
+        "    configs: [pw]",
+        "configs: {pw: {file: ./pw}}",
       ].join("\n"),
     );
     expect(message).toMatch(/service "web": unsupported key "deploy" .*\(line 4\)/);
-    expect(message).toMatch(/service "db": unsupported key "secrets" .*\(line 7\)/);
-    expect(message).toMatch(/unsupported top-level key "secrets" .*\(line 8\)/);
+    expect(message).toMatch(/service "db": unsupported key "configs" .*\(line 7\)/);
+    expect(message).toMatch(/unsupported top-level key "configs" .*\(line 8\)/);
   });
 
   it("locates a key with a block value on the key's own line", () => {

@@ -16,6 +16,7 @@ function services(dependsOn: Record<string, string[]>): ServiceConfig[] {
     envFiles: [],
     ports: [],
     volumes: [],
+    secrets: [],
     dependsOn: Object.fromEntries(deps.map((dep) => [dep, "service_started" as const])),
     labels: {},
     networks: {},

@@ -9,6 +9,7 @@ import { allTools, toolFamilies } from "../../src/core/tools/index.js";
 import kubeFolder from "../../src/core/tools/kube/index.js";
 import networksFolder from "../../src/core/tools/networks/index.js";
 import podsFolder from "../../src/core/tools/pods/index.js";
+import secretsFolder from "../../src/core/tools/secrets/index.js";
 import systemFolder from "../../src/core/tools/system/index.js";
 import volumesFolder from "../../src/core/tools/volumes/index.js";
 import { TOOL_FAMILIES, type AnyTool } from "../../src/core/tools/tool.js";
@@ -22,17 +23,19 @@ const FOLDERS: Record<string, AnyTool[]> = {
   kube: kubeFolder,
   volumes: volumesFolder,
   networks: networksFolder,
+  secrets: secretsFolder,
   system: systemFolder,
 };
 
 /** Tools whose required `name` is the object they create, so there is nothing to own yet. */
-const CREATORS = new Set(["podman_pod_create", "podman_network_create"]);
+const CREATORS = new Set(["podman_pod_create", "podman_network_create", "podman_secret_create"]);
 
 const KIND_OF_FAMILY: Record<string, string> = {
   containers: "container",
   pods: "pod",
   volumes: "volume",
   networks: "network",
+  secrets: "secret",
   system: "container",
 };
 

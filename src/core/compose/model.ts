@@ -11,6 +11,8 @@ export interface ComposeProject {
   services: ServiceConfig[];
   networks: Record<string, NetworkConfig>;
   volumes: Record<string, VolumeConfig>;
+  /** Top-level `secrets`, by compose key. */
+  secrets: Record<string, SecretConfig>;
 }
 
 export type DependencyCondition =
@@ -45,6 +47,22 @@ export interface EnvFileRef {
   required: boolean;
 }
 
+export type SecretConfig =
+  /** An existing Podman secret (`external: true`), by its Podman name. */
+  | { kind: "external"; name: string }
+  /** A host file (absolute), bind-mounted read-only as Docker Compose does without swarm. */
+  | { kind: "file"; path: string };
+
+/** One entry of a service's `secrets`: the top-level key, and how the file appears. */
+export interface ServiceSecret {
+  key: string;
+  /** Relative: under /run/secrets/. Default: the key. */
+  target?: string;
+  uid?: number;
+  gid?: number;
+  mode?: number;
+}
+
 export interface ServiceConfig {
   name: string;
   image?: string;
@@ -56,6 +74,7 @@ export interface ServiceConfig {
   envFiles: EnvFileRef[];
   ports: PortMapping[];
   volumes: ServiceMount[];
+  secrets: ServiceSecret[];
   dependsOn: Record<string, DependencyCondition>;
   healthcheck?: HealthcheckConfig;
   restart?: { policy: string; tries?: number };

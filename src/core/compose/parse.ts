@@ -10,8 +10,9 @@ import {
   type VolumeConfig,
 } from "./model.js";
 import { checkProjectName, networkNameFor, normalizeProjectName, volumeNameFor } from "./names.js";
+import { readSecret } from "./secrets.js";
 import { readService } from "./service.js";
-import { bool, keyValues, mapping, nonEmptyText, onlyKeys } from "./values.js";
+import { bool, isMapping, keyValues, mapping, nonEmptyText, onlyKeys } from "./values.js";
 import { readComposeYaml } from "./yaml-source.js";
 
 export interface ParseOptions {
@@ -25,7 +26,7 @@ export interface ParseOptions {
   env?: Readonly<Record<string, string>>;
 }
 
-const TOP_LEVEL_KEYS = ["version", "name", "services", "networks", "volumes"];
+const TOP_LEVEL_KEYS = ["version", "name", "services", "networks", "volumes", "secrets"];
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
 
 /**
@@ -74,7 +75,11 @@ export function parseCompose(yamlText: string, options: ParseOptions = {}): Comp
   const volumes = readTopLevel(top.volumes, "volumes", issues, (raw, path, key) =>
     readVolume(raw, path, key, name),
   );
+  const secrets = readTopLevel(top.secrets, "secrets", issues, (raw, path, key) =>
+    readSecret(raw, path, key, options.baseDir),
+  );
   checkReferences(services, networks, volumes, issues);
+  checkSecretReferences(services, isMapping(top.secrets) ? top.secrets : {}, issues);
   if (services.some((service) => Object.keys(service.networks).length === 0)) {
     networks[DEFAULT_NETWORK] ??= defaultNetwork(name);
   }
@@ -90,6 +95,7 @@ export function parseCompose(yamlText: string, options: ParseOptions = {}): Comp
     services,
     networks,
     volumes,
+    secrets,
   };
 }
 
@@ -225,6 +231,24 @@ function checkReferences(
         issues.add(
           [...path, "volumes"],
           `volume "${mount.source}" is not defined under the top-level \`volumes\``,
+        );
+      }
+    }
+  }
+}
+
+/** Against the keys as written: a secret refused for its own reason is not also "not defined". */
+function checkSecretReferences(
+  services: ServiceConfig[],
+  secrets: Record<string, unknown>,
+  issues: IssueList,
+): void {
+  for (const service of services) {
+    for (const { key } of service.secrets) {
+      if (!(key in secrets)) {
+        issues.add(
+          ["services", service.name, "secrets"],
+          `secret "${key}" is not defined under the top-level \`secrets\``,
         );
       }
     }

@@ -12,6 +12,7 @@ import type {
   ServiceConfig,
   ServiceMount,
 } from "./model.js";
+import { readServiceSecrets } from "./secrets.js";
 import { splitShellWords } from "./shell-words.js";
 import {
   bool,
@@ -65,6 +66,7 @@ const SERVICE_KEYS: Record<string, KeyReader> = {
     (service.volumes = list(value, path).map((mount, index) =>
       at([...path, index], () => readMount(mount, [...path, index], ctx)),
     )),
+  secrets: (value, path, service) => (service.secrets = readServiceSecrets(value, path)),
   depends_on: (value, path, service) => (service.dependsOn = readDependsOn(value, path)),
   healthcheck: (value, path, service) => (service.healthcheck = readHealthcheck(value, path)),
   restart: (value, path, service) => (service.restart = readRestart(value, path)),
@@ -111,6 +113,7 @@ export function readService(
     envFiles: [],
     ports: [],
     volumes: [],
+    secrets: [],
     dependsOn: {},
     labels: {},
     networks: {},

@@ -1,6 +1,7 @@
 import { cpusToQuota } from "../podman/run-spec/resources.js";
 import type { ComposeProject, HealthcheckConfig, ServiceConfig } from "./model.js";
 import { LABEL, containerNameFor } from "./names.js";
+import { addServiceSecrets } from "./secrets.js";
 
 const SECOND = 1e9;
 // libpod stores what it is given: an unset Timeout is 0 and every check then
@@ -39,6 +40,7 @@ export function serviceSpec(
   if (service.hostname) spec.hostname = service.hostname;
   if (service.ports.length) spec.portmappings = service.ports;
   Object.assign(spec, mounts(project, service));
+  addServiceSecrets(spec, project, service);
   if (service.restart) {
     spec.restart_policy = service.restart.policy;
     if (service.restart.tries !== undefined) spec.restart_tries = service.restart.tries;

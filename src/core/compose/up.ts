@@ -20,6 +20,7 @@ import { MANAGED_LABEL } from "../policy/policy.js";
 import { checkCeilingsEnforced } from "../policy/ceilings-enforced.js";
 import { applyResourceDefaults } from "../policy/spec.js";
 import { ensureNetworks, ensureVolumes } from "./provision.js";
+import { checkComposeSecrets } from "./secrets.js";
 import { composeLabels, configHash, containerNameOf, serviceSpec } from "./spec.js";
 import { waitCompleted, waitHealthy } from "./wait.js";
 
@@ -82,6 +83,7 @@ export async function composeUp(
   );
   await checkComposeProject(ctx.policy, project, services, ctx.files);
   await checkCeilingsEnforced(ctx);
+  await checkComposeSecrets(ctx, project, services);
   const images = await ensureImages(ctx, project, services, options.build);
   checkHealthDependencies(services, (name) => images.byService.get(name)?.hasHealthcheck ?? false);
   const changes = new UpChanges();

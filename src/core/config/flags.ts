@@ -147,7 +147,7 @@ POST /ws/ticket with the header, then opens /ws?ticket=TICKET
   tools: list("--tools", "LIST", {
     ...options,
     help: `only these tools or families (comma-separated): containers,
-pods, images, compose, kube, volumes, networks, system`,
+pods, images, compose, kube, volumes, networks, secrets, system`,
   }),
   denyTools: list("--deny-tools", "LIST", { ...options, help: "never these tools or families" }),
   logLevel: withDefault(

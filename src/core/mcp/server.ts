@@ -21,6 +21,7 @@ import { contextFromTraceparent, traceToolCall } from "../observability/telemetr
 import { decodeJsonStringArguments } from "../tools/json-arguments.js";
 import { checkOwnership } from "../policy/ownership.js";
 import type { AnyTool, ToolContext } from "../tools/tool.js";
+import { recordableArguments, withoutSecretValues } from "../tools/secret-arguments.js";
 
 export const SERVER_NAME = "mcp-podman";
 
@@ -166,7 +167,7 @@ export function createMcpServer({
         if (mutating) {
           audit.record({
             tool: tool.name,
-            arguments: request.params.arguments,
+            arguments: recordableArguments(tool, request.params.arguments),
             access,
             session: extra.sessionId,
             outcome: outcome.errorType ?? "ok",
@@ -244,6 +245,16 @@ export async function callTool(
     );
   }
   const decoded = decodeJsonStringArguments(tool.input, rawArguments);
+  const outcome = await runTool(tool, decoded, ctx, maxOutputBytes);
+  return withoutSecretValues(tool, decoded, outcome);
+}
+
+async function runTool(
+  tool: AnyTool,
+  decoded: unknown,
+  ctx: ToolContext,
+  maxOutputBytes: number,
+): Promise<ToolOutcome> {
   const parsed = tool.input.safeParse(decoded);
   if (!parsed.success) {
     return failed("invalid_arguments", describeInvalidArguments(tool.name, parsed.error));

@@ -204,6 +204,7 @@ const FIXED_SEGMENTS = new Set([
   "images",
   "volumes",
   "networks",
+  "secrets",
   "connect",
   "disconnect",
   "search",

@@ -3,12 +3,13 @@ import type { PodmanClient } from "../podman/client.js";
 import { inspectContainer } from "../podman/containers.js";
 import { inspectNetwork } from "../podman/networks.js";
 import { inspectPod } from "../podman/pods.js";
+import { inspectSecret } from "../podman/secrets.js";
 import { createVolume, inspectVolume, removeVolume } from "../podman/volumes.js";
 import type { CallContext } from "../call-context.js";
 import { MANAGED_LABEL } from "./policy.js";
 import { PolicyRefusal } from "./refusal.js";
 
-export type OwnedKind = "container" | "pod" | "volume" | "network";
+export type OwnedKind = "container" | "pod" | "volume" | "network" | "secret";
 
 /** The labels that mark what this server creates. */
 export const managedLabels = (): Record<string, string> => ({ [MANAGED_LABEL]: "true" });
@@ -26,16 +27,20 @@ const INSPECT: Record<OwnedKind, Inspect> = {
   pod: inspectPod,
   volume: inspectVolume,
   network: inspectNetwork,
+  secret: inspectSecret,
 };
 
 interface Labelled {
   Labels?: Record<string, string> | null;
   labels?: Record<string, string> | null;
   Config?: { Labels?: Record<string, string> | null };
+  Spec?: { Labels?: Record<string, string> | null };
 }
 
 function labelsOf(document: Labelled): Record<string, string> {
-  return document.Config?.Labels ?? document.Labels ?? document.labels ?? {};
+  return (
+    document.Config?.Labels ?? document.Spec?.Labels ?? document.Labels ?? document.labels ?? {}
+  );
 }
 
 /** Whether this caller must prove the object is managed before changing it. */

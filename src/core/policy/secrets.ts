@@ -1,5 +1,6 @@
 import { parseAllDocuments } from "yaml";
 import type { CallContext } from "../call-context.js";
+import { secretEnvNamesIn } from "./secret-env.js";
 import { SECRET_NAME, type Span, isSecretValue, textSpans } from "./secret-shapes.js";
 
 export { SECRET_NAME } from "./secret-shapes.js";
@@ -105,12 +106,16 @@ class SecretFinder {
   readonly #spans = new Map<string, Span[]>();
   /** "/web" for a container named web: Podman's kube annotations end with it. */
   readonly #nameSuffixes: string[];
+  /** Variables the answer's containers get from Podman secrets, whatever they are called. */
+  readonly #secretEnv: Set<string>;
   // Stripping can only remove a match: the plain test first rejects nearly every name cheaply.
   readonly #isSecretName = (name: string) =>
-    SECRET_NAME.test(name) && SECRET_NAME.test(this.#withoutObjectName(name));
+    (SECRET_NAME.test(name) && SECRET_NAME.test(this.#withoutObjectName(name))) ||
+    this.#secretEnv.has(name);
 
   constructor(answer: unknown, known: Iterable<string> = []) {
     this.#nameSuffixes = [...objectNames(answer)].map((name) => `/${name}`);
+    this.#secretEnv = secretEnvNamesIn(answer);
     for (const value of known) this.#add(value);
   }
 

@@ -4,6 +4,7 @@ import imageTools from "./images/index.js";
 import kubeTools from "./kube/index.js";
 import networkTools from "./networks/index.js";
 import podTools from "./pods/index.js";
+import secretTools from "./secrets/index.js";
 import systemTools from "./system/index.js";
 import { TOOL_FAMILIES, type AnyTool, type ToolFamily } from "./tool.js";
 import volumeTools from "./volumes/index.js";
@@ -16,6 +17,7 @@ export const allTools: AnyTool[] = [
   ...kubeTools,
   ...volumeTools,
   ...networkTools,
+  ...secretTools,
   ...systemTools,
 ];
 

@@ -23,6 +23,7 @@ export const TOOL_FAMILIES = [
   "kube",
   "volumes",
   "networks",
+  "secrets",
   "system",
 ] as const;
 export type ToolFamily = (typeof TOOL_FAMILIES)[number];
@@ -57,6 +58,11 @@ export interface Tool<Input extends z.ZodObject, Output extends z.ZodObject> {
   scope?: "admin";
   /** The existing object the call acts on; see OwnedObject. */
   owns?: OwnedObject<Input>;
+  /**
+   * Arguments that hold a credential (a secret's value): the server never
+   * records them, in audit lines, logs or spans, and answers never echo them.
+   */
+  secretArguments?: readonly (keyof z.output<Input> & string)[];
   handle(ctx: ToolContext, args: z.output<Input>): Promise<z.input<Output>>;
   /** The compact text twin of the structured result. */
   render(result: z.output<Output>): string;

@@ -3,6 +3,9 @@ import { normalizeHealthcheckTest, parseDuration } from "../../podman/run-spec/h
 import { parseVolume, volumesToSpec } from "../../podman/run-spec/mounts.js";
 import { parsePortMapping } from "../../podman/run-spec/ports.js";
 import { cpusToQuota, parseMemory } from "../../podman/run-spec/resources.js";
+import { type SecretUse, secretsToSpec } from "../../podman/secret-mounts.js";
+import { secretEnvLabel } from "../../policy/secret-env.js";
+import { secretsArgument } from "../secrets/arguments.js";
 import { logArguments } from "./log-tail.js";
 
 const portObject = z.object({
@@ -41,6 +44,7 @@ export const runArguments = z.object({
         "the server allows)",
     ),
   labels: z.record(z.string(), z.string()).optional(),
+  secrets: secretsArgument,
   restart_policy: z
     .string()
     .regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, {
@@ -108,6 +112,12 @@ export function buildRunSpec(args: RunArguments): Record<string, unknown> {
   if (args.memory || args.cpus) spec.resource_limits = resourceLimits(args);
   if (args.network) Object.assign(spec, networkSpec(args.network));
   if (args.healthcheck) spec.healthconfig = healthConfig(args.healthcheck);
+  if (args.secrets?.length) {
+    const { secrets, secret_env } = secretsToSpec(args.secrets.map(secretUse));
+    Object.assign(spec, secrets && { secrets }, secret_env && { secret_env });
+    // After the caller's labels: they cannot unset what tells masking to hide these variables.
+    spec.labels = { ...args.labels, ...secretEnvLabel(Object.keys(secret_env ?? {})) };
+  }
   return spec;
 }
 
@@ -116,6 +126,9 @@ export function namedVolumesOf(spec: Record<string, unknown>): string[] {
   const volumes = (spec.volumes ?? []) as { Name?: string }[];
   return volumes.flatMap((volume) => (volume.Name ? [volume.Name] : []));
 }
+
+const secretUse = (use: NonNullable<RunArguments["secrets"]>[number]): SecretUse =>
+  typeof use === "string" ? { name: use } : use;
 
 function restartSpec(policy: string) {
   const [name, tries] = policy.split(":");

@@ -11,7 +11,13 @@ import {
 import { pullImage } from "../../podman/images.js";
 import { checkCeilingsEnforced } from "../../policy/ceilings-enforced.js";
 import { checkJoinedNamespaces, checkJoinedNetworks, networksOf } from "../../policy/joined.js";
-import { claimVolumes, releaseVolumes, withManagedLabel } from "../../policy/ownership.js";
+import { secretNamesOf } from "../../podman/secret-mounts.js";
+import {
+  checkOwnership,
+  claimVolumes,
+  releaseVolumes,
+  withManagedLabel,
+} from "../../policy/ownership.js";
 import { enforceContainerSpec } from "../../policy/spec.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { boundedLogs, logResult, renderLogs } from "./log-tail.js";
@@ -56,6 +62,7 @@ export const podmanRun = defineTool({
     spec.labels = withManagedLabel(spec.labels as Record<string, string> | undefined);
     await checkJoinedNamespaces(ctx, args);
     await checkJoinedNetworks(ctx, networksOf(spec));
+    for (const secret of secretNamesOf(spec)) await checkOwnership(ctx, "secret", secret);
     const createdVolumes = await claimVolumes(ctx, namedVolumesOf(spec));
     let id: string | undefined;
     let warnings: { warnings?: string[] } = {};
