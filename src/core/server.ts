@@ -18,6 +18,7 @@ import { checkOwnership } from "./policy/ownership.js";
 import type { ContainerPolicy } from "./policy/policy.js";
 import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
 import { decodeJsonStringArguments } from "./tools/json-arguments.js";
+import { listTool } from "./tools/listing.js";
 import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
 
 export const SERVER_NAME = "mcp-podman";
@@ -310,20 +311,4 @@ function describeFailure(error: unknown): string {
 function sentence(text: string): string {
   const capitalised = /^[a-z]+ /.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text;
   return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
-}
-
-function listTool(tool: AnyTool): ToolListing {
-  return {
-    name: tool.name,
-    title: tool.title,
-    description: tool.description,
-    inputSchema: jsonSchema(tool.input, "input") as ToolListing["inputSchema"],
-    outputSchema: jsonSchema(tool.output, "output") as ToolListing["outputSchema"],
-    annotations: { title: tool.title, ...tool.annotations },
-  };
-}
-
-function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
-  return rest;
 }
