@@ -5,7 +5,6 @@ import { loadProject, loadProjectName } from "../../compose/load.js";
 import { withStepProgress } from "../../compose/progress.js";
 import { composePs } from "../../compose/ps.js";
 import { composeUp } from "../../compose/up.js";
-import { SUPPORTED_SERVICE_KEYS } from "../../compose/service.js";
 import { defineTool } from "../tool.js";
 
 const source = {
@@ -79,13 +78,7 @@ export const podmanComposeUp = defineTool({
   family: "compose",
   title: "Start a compose project",
   description:
-    "Like `docker compose up -d`, natively over libpod: pulls or builds the images, creates the " +
-    "project's networks and volumes, creates and starts each service's container in depends_on " +
-    "order (waiting for service_healthy and service_completed_successfully conditions). " +
-    "Idempotent: unchanged containers are kept, changed ones recreated, stopped ones started. " +
-    "Answers per service its container, id, action, state, health and ports, plus what it created. " +
-    "Unsupported keys are refused by name before anything is created; if it fails half-way it " +
-    `removes what this call created. Supported service keys: ${SUPPORTED_SERVICE_KEYS.join(", ")}.`,
+    "Like `docker compose up -d`: builds or pulls images, creates networks, volumes and containers in depends_on order, waiting on health conditions. Idempotent: changed services are recreated. Unsupported keys are refused by name; a failed call undoes itself.",
   input: z.object({
     ...source,
     services: z
@@ -162,10 +155,7 @@ export const podmanComposeDown = defineTool({
   family: "compose",
   title: "Remove a compose project",
   description:
-    "Like `docker compose down`: stops and removes every container and network labelled with the " +
-    "project (com.docker.compose.project), and with volumes=true its named volumes too. Nothing " +
-    "else is touched. Name the project with project_name, or give the same file/content as for up. " +
-    "Answers what it removed.",
+    "Like `docker compose down`: removes the project's containers and networks (found by label), with volumes=true its volumes. Name it by project_name or the file or content given to up.",
   input: z.object({
     ...source,
     volumes: z
@@ -217,9 +207,7 @@ export const podmanComposePs = defineTool({
   family: "compose",
   title: "List a compose project's containers",
   description:
-    "Like `docker compose ps -a`: the project's containers (found by label), one line each: " +
-    "service, name, state, status, health, exit code and published ports. Name the project with " +
-    "project_name, or give the same file/content as for up.",
+    "Like `docker compose ps -a`: each container of the project with service, state, health, exit code and ports.",
   input: z.object(source),
   output: z.object({
     project: z.string(),

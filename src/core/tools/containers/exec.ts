@@ -18,10 +18,7 @@ export const podmanExec = defineTool({
   family: "containers",
   title: "Run a command in a container",
   description:
-    "Run a command inside a running container and answer its exit code, stdout and stderr " +
-    "(each bounded to the last `max_bytes`). No shell is involved: use " +
-    '["sh", "-c", "..."] for pipes and redirections. A command still running after `timeout` ' +
-    "seconds is reported with its output so far and keeps running in the container.",
+    'Run a command in a running container and answer exit code, stdout and stderr. No shell: use ["sh", "-c", "..."]. Past `timeout` it answers the output so far; the command keeps running.',
   input: z.object({
     name: containerName,
     command: z

@@ -41,11 +41,7 @@ export const podmanInspect = defineTool({
   family: "containers",
   title: "Inspect a container",
   description:
-    "Podman's full inspect document of one container, or only the `fields` you name as dotted " +
-    'paths (e.g. ["State.Status", "Config.Env", "NetworkSettings.Ports", "Mounts"]). ' +
-    "PREFER fields: the full document is several kilobytes. Secrets are hidden wherever they " +
-    "appear in it (values of names that look secret such as PASSWORD, TOKEN, KEY; passwords in " +
-    "URLs; Authorization headers; private keys); their names stay.",
+    "Podman's inspect document of a container, secrets masked. PREFER `fields` (e.g. State.Status, Config.Env, NetworkSettings.Ports, Mounts): the whole is kilobytes.",
   input: z.object({
     name: containerName,
     fields: z

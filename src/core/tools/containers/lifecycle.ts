@@ -52,8 +52,7 @@ export const podmanStart = defineTool({
   family: "containers",
   title: "Start a container",
   description:
-    "Start a created or stopped container. Starting a running container is not an error. " +
-    "Answers the resulting state; a container that exits at once is reported with its exit code.",
+    "Start a created or stopped container (a running one is no error); answers its state, or its exit code if it exits at once.",
   input: z.object({ name: containerName }),
   output: stateResult,
   annotations: IDEMPOTENT,
@@ -70,8 +69,7 @@ export const podmanStop = defineTool({
   family: "containers",
   title: "Stop a container",
   description:
-    "Stop a running container (SIGTERM, then SIGKILL after `timeout` seconds). " +
-    "Stopping a stopped container is not an error: the answer says it was already stopped.",
+    "Stop a container: SIGTERM, then SIGKILL after `timeout` seconds. A stopped one is no error.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
   annotations: DESTRUCTIVE,
@@ -88,7 +86,7 @@ export const podmanRestart = defineTool({
   family: "containers",
   title: "Restart a container",
   description:
-    "Stop (gracefully, within `timeout` seconds) and start a container again; starts it if it was stopped.",
+    "Stop a container (SIGKILL after `timeout` seconds) and start it again; starts a stopped one.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
   annotations: { ...DESTRUCTIVE, idempotentHint: false },
@@ -105,9 +103,7 @@ export const podmanRm = defineTool({
   family: "containers",
   title: "Remove a container",
   description:
-    "Remove a container. A running container needs force=true (it is stopped first, killed " +
-    "after `timeout` seconds). " +
-    "volumes=true also removes the anonymous volumes it created.",
+    "Remove a container; a running one needs force=true. volumes=true also removes its anonymous volumes.",
   input: z.object({
     name: containerName,
     force: z.boolean().default(false).describe("Stop and remove a running container"),

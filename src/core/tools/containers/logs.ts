@@ -9,9 +9,7 @@ export const podmanLogs = defineTool({
   family: "containers",
   title: "Read a container's logs",
   description:
-    "The last lines of a container's logs, bounded: `tail` lines (default 100) within `max_bytes` " +
-    "(default 16 KiB); the answer says when and how much it left out. Narrow with since/until, " +
-    "stream and grep (a regular expression over the last `scan_lines` lines) rather than raising the limits.",
+    "A container's last log lines, bounded by `tail` and `max_bytes`. PREFER narrowing with since, until, stream or grep to raising them.",
   input: z.object({
     name: containerName,
     tail: logArguments.tail(

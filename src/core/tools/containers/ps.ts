@@ -20,9 +20,7 @@ export const podmanPs = defineTool({
   family: "containers",
   title: "List containers",
   description:
-    "List containers as a compact table: short id, name, image, state, status, published ports, pod. " +
-    "Running containers only unless all=true. Use filters to narrow the list instead of listing " +
-    "everything; use podman_inspect for the details of one container.",
+    "List containers (running only unless all=true): short id, name, image, state, status, ports, pod.",
   input: z.object({
     all: z.boolean().default(false).describe("Include stopped and created containers"),
     filters: z

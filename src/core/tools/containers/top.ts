@@ -40,11 +40,7 @@ export const podmanTop = defineTool({
   family: "containers",
   title: "List a container's processes",
   description:
-    "The processes running in a container, as Podman reads them from /proc: by default user, " +
-    "pid, ppid, %CPU, elapsed time, tty, CPU time and command line. Choose the columns with " +
-    "`ps_args` (format descriptors such as pid, user, args, state, etime). Bounded to `limit` " +
-    "processes (and says how many there were); long command lines are cut. Secrets are hidden " +
-    "in command lines. The container must be running.",
+    "The processes of a running container (`podman top`), at most `limit`; choose columns with ps_args. Secrets in command lines are masked.",
   input: z.object({
     name: containerName,
     ps_args: z

@@ -54,14 +54,7 @@ export const podmanBuild = defineTool({
   family: "images",
   title: "Build an image",
   description:
-    "Build an image from a Containerfile, either from a directory on the host (context_dir) or " +
-    "from an inline `containerfile` plus small inline `files`. Answers the image's short id, its " +
-    "names and the last lines of the build log; a failing build names the step that failed and " +
-    "its last output. Sends each STEP as a progress notification. The server checks the " +
-    "Containerfile first and refuses what its policy forbids or cannot judge (parser " +
-    "directives, heredocs, ONBUILD, bind, secret and ssh mounts, images named through " +
-    "variables, ADD of URLs without --allow-build-network); RUN steps get no network unless " +
-    "the server was started with --allow-build-network.",
+    "Build an image from a host directory (context_dir) or an inline `containerfile` plus `files`, with progress; answers its id and log tail, or the failing step. The policy checks the Containerfile first; RUN has no network unless allowed.",
   input: buildArguments,
   output: z.object({
     id: z.string().describe("Short (12 character) image id"),

@@ -19,8 +19,7 @@ export const podmanImages = defineTool({
   family: "images",
   title: "List images",
   description:
-    "List local images as a compact table: short id, tags, size, creation time. Use filters " +
-    "(reference, dangling, label) to narrow the list; all=true adds intermediate build images.",
+    "List local images: short id, tags, size, created; all=true adds intermediate images.",
   input: z.object({
     all: z.boolean().default(false).describe("Include intermediate images"),
     filters: z

@@ -25,11 +25,7 @@ export const podmanPull = defineTool({
   family: "images",
   title: "Pull an image",
   description:
-    "Pull an image from a registry (always asks the registry, like `podman pull`) and answer its " +
-    "short id. Sends progress notifications while it runs. podman_run pulls missing images " +
-    "itself: use this to refresh a tag or to pull ahead of time. With --allowed-registries the " +
-    "reference must come from one of them (a short name means docker.io) and Podman is sent it " +
-    "fully qualified.",
+    "Pull an image, always asking the registry (`podman pull`), with progress. podman_run pulls missing images itself: use this to refresh a tag.",
   input: z.object({
     reference: z.string().min(1).describe('Image reference, e.g. "quay.io/org/app:1.2"'),
     tls_verify: tlsVerify,
@@ -73,10 +69,7 @@ export const podmanPush = defineTool({
   family: "images",
   title: "Push an image",
   description:
-    "Push a local image to a registry, to `destination` (a full reference such as " +
-    '"registry.example.com/team/app:1.2") or to the registry its own name points at. Replaces ' +
-    "the destination tag in the registry. Sends progress notifications while it runs. With " +
-    "--allowed-registries the destination must be in one of them.",
+    "Push a local image to `destination`, or to the registry its name points at, replacing that tag there; with progress.",
   input: z.object({
     reference: z.string().min(1).describe("Local image name or id"),
     destination: z

@@ -78,10 +78,7 @@ export const podmanKubeGenerate = defineTool({
   family: "kube",
   title: "Generate Kubernetes YAML",
   description:
-    "Generate Kubernetes YAML (a Pod per pod or container, plus a Service with service=true) " +
-    "from existing pods or containers, to recreate them later with podman_kube_play or to " +
-    "deploy them to Kubernetes. A container inside a pod cannot be named alone: name its pod. " +
-    "Answers the YAML text.",
+    "Kubernetes YAML for existing pods or containers (with Services if service=true), to replay with podman_kube_play. Name a pod, not a container in it.",
   input: z.object({
     names: z.array(z.string().min(1)).min(1).describe("Names or ids of pods or containers"),
     service: z.boolean().default(false).describe("Also generate a Service for published ports"),
@@ -129,11 +126,7 @@ export const podmanKubePlay = defineTool({
   family: "kube",
   title: "Play Kubernetes YAML",
   description:
-    "Create (and by default start) the pods, containers and volumes described by Kubernetes " +
-    "YAML (Pod, Deployment, PersistentVolumeClaim, ConfigMap, ...), like `podman kube play`; " +
-    "images are pulled when missing. Give the YAML as `content` or as a `file` path on the " +
-    "host. replace=true first tears down what the YAML describes, REMOVING those existing " +
-    "pods. Answers the pods with their containers' names and states.",
+    "Create and start the pods, containers and volumes of Kubernetes YAML (`podman kube play`). replace=true first REMOVES the existing pods it names.",
   input: z.object({
     ...yamlSource,
     start: z.boolean().default(true).describe("Start the pods (false: only create them)"),
@@ -236,9 +229,7 @@ export const podmanKubeDown = defineTool({
   family: "kube",
   title: "Tear down Kubernetes YAML",
   description:
-    "Stop and remove the pods (with their containers) described by Kubernetes YAML, like " +
-    "`podman kube down`; volumes are kept. Give the same YAML as to podman_kube_play, as " +
-    "`content` or as a `file` path on the host. Answers the removed pods' ids.",
+    "Stop and remove the pods of Kubernetes YAML given to podman_kube_play (`podman kube down`); volumes stay.",
   input: z.object(yamlSource),
   output: z.object({
     removed_pods: z.array(z.string()).describe("Short ids of the removed pods"),

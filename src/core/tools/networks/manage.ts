@@ -40,10 +40,7 @@ export const podmanNetworkLs = defineTool({
   name: "podman_network_ls",
   family: "networks",
   title: "List networks",
-  description:
-    "List Podman networks as a compact table: name, short id, driver, subnets, whether DNS " +
-    "(name resolution between containers) is on and whether it is internal. Use " +
-    "podman_network_inspect for the details of one network.",
+  description: "List networks: name, short id, driver, subnets, DNS, internal.",
   input: z.object({
     filters: z
       .object({
@@ -79,9 +76,7 @@ export const podmanNetworkCreate = defineTool({
   family: "networks",
   title: "Create a network",
   description:
-    "Create a Podman network; attach containers with podman_run network=<name>. Without a " +
-    "subnet Podman picks a free one. Turn dns_enabled on so containers reach each other by " +
-    "name. Answers its name, short id and subnets with their gateways.",
+    "Create a network to join with podman_run network=NAME; dns_enabled=true lets containers reach each other by name.",
   input: z.object({
     name: z.string().min(1).describe("Network name (must be unused)"),
     subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"; a free one if omitted'),
@@ -154,8 +149,7 @@ export const podmanNetworkRm = defineTool({
   family: "networks",
   title: "Remove a network",
   description:
-    "Remove a network. A network with containers attached is refused unless force=true, which " +
-    "REMOVES THOSE CONTAINERS (and their pods) too, stopping running ones first.",
+    "Remove a network. With containers attached it needs force=true, which REMOVES THEM and their pods too.",
   input: z.object({
     name: networkName,
     force: z
@@ -206,8 +200,7 @@ export const podmanNetworkInspect = defineTool({
   family: "networks",
   title: "Inspect a network",
   description:
-    "Podman's inspect document of one network (subnets, gateway, bridge, DNS, options, labels), " +
-    'or only the `fields` you name as dotted paths, e.g. ["subnets", "dns_enabled"].',
+    "Podman's inspect document of a network, or only `fields`, e.g. subnets, dns_enabled.",
   input: z.object({
     name: networkName,
     fields: z

@@ -14,10 +14,7 @@ export const podmanPodCreate = defineTool({
   family: "pods",
   title: "Create a pod",
   description:
-    "Create a pod: a group of containers sharing network (one IP, localhost between them), IPC " +
-    "and UTS namespaces. Ports are published on the pod, not on its containers: give them here, " +
-    "then add containers with podman_run pod=<name>. The pod starts with its first container. " +
-    "Answers its short id, name and published ports.",
+    "Create a pod: containers sharing one network namespace (localhost between them). Publish ports here, then add containers with podman_run pod=NAME; it starts with the first.",
   input: z.object({
     name: z.string().min(1).describe("Pod name (must be unused)"),
     ports: portsArgument,

@@ -11,9 +11,7 @@ export const podmanPodInspect = defineTool({
   family: "pods",
   title: "Inspect a pod",
   description:
-    "Podman's inspect document of one pod, or only the `fields` you name as dotted paths " +
-    '(e.g. ["State", "Containers", "InfraConfig.PortBindings", "SharedNamespaces"]). PREFER fields. ' +
-    "Secrets in it (labels, its create command) are hidden as in podman_inspect.",
+    "Podman's inspect document of a pod, secrets masked. PREFER `fields`, e.g. State, Containers, InfraConfig.PortBindings.",
   input: z.object({
     name: podName,
     fields: z

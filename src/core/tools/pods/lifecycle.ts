@@ -60,8 +60,7 @@ export const podmanPodStart = defineTool({
   family: "pods",
   title: "Start a pod",
   description:
-    "Start all containers of a pod. Starting a running pod is not an error. Answers the pod's " +
-    "state and each container's; a container that could not start makes it fail with Podman's reason.",
+    "Start every container of a pod (a running pod is no error); answers each container's state.",
   input: z.object({ name: podName }),
   output: podState,
   annotations: IDEMPOTENT,
@@ -78,9 +77,7 @@ export const podmanPodStop = defineTool({
   family: "pods",
   title: "Stop a pod",
   description:
-    "Stop all containers of a pod (SIGTERM, then SIGKILL after `timeout` seconds). Stopping a " +
-    "stopped pod is not an error: the answer says it was already stopped.",
-  // libpod's pod stop reads t=0 as "not given".
+    "Stop every container of a pod: SIGTERM, then SIGKILL after `timeout` seconds. A stopped pod is no error.",
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: DESTRUCTIVE,
@@ -97,9 +94,7 @@ export const podmanPodRestart = defineTool({
   family: "pods",
   title: "Restart a pod",
   description:
-    "Stop all containers of a pod (gracefully, within `timeout` seconds) and start them again; " +
-    "starts a stopped pod. Answers the pod's state and each container's.",
-  // libpod's pod stop reads t=0 as "not given".
+    "Stop every container of a pod (SIGKILL after `timeout` seconds) and start them again; starts a stopped pod.",
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: { ...DESTRUCTIVE, idempotentHint: false },
@@ -118,8 +113,7 @@ export const podmanPodRm = defineTool({
   family: "pods",
   title: "Remove a pod",
   description:
-    "Remove a pod and all its containers. A pod with running containers needs force=true " +
-    "(they are stopped first, killed after `timeout` seconds). Answers what was removed.",
+    "Remove a pod with all its containers; running ones need force=true. Answers what was removed.",
   input: z.object({
     name: podName,
     force: z.boolean().default(false).describe("Stop and remove running containers too"),

@@ -17,10 +17,7 @@ export const podmanPodLogs = defineTool({
   family: "pods",
   title: "Read the logs of a pod",
   description:
-    "The recent logs of every container in a pod (the infra container skipped), merged in time " +
-    'order, each line tagged with its container: "web | GET /". Bounded: the last `tail` lines ' +
-    "of each container (default 100), the newest within `max_bytes` overall (default 16 KiB); " +
-    "the answer says when it left lines out. Use podman_logs for one container's full options.",
+    'The logs of every container of a pod, merged in time order and tagged ("web | GET /"); `tail` per container, `max_bytes` overall.',
   input: z.object({
     name: podName,
     tail: logArguments.tail(

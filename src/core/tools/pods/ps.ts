@@ -22,9 +22,7 @@ export const podmanPodPs = defineTool({
   family: "pods",
   title: "List pods",
   description:
-    "List pods as a compact table: short id, name, status, number of containers (the infra " +
-    "container not counted), published ports, created. Use podman_ps with filters.pod for " +
-    "the containers of one pod, podman_pod_inspect for its details.",
+    "List pods: short id, name, status, container count, ports, created. For a pod's containers: podman_ps filters.pod.",
   input: z.object({
     filters: z
       .object({

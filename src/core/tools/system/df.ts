@@ -19,9 +19,7 @@ export const podmanSystemDf = defineTool({
   family: "system",
   title: "Disk usage",
   description:
-    "Disk used by images, containers (their writable layers) and volumes: count, active, size " +
-    "and reclaimable bytes for each, like `podman system df`. With top=N also the N largest " +
-    "images, containers and volumes. On Podman 4 image sizes count shared layers once per image.",
+    "Disk used by images, containers and volumes, and what is reclaimable (`podman system df`); top=N adds the N largest of each.",
   input: z.object({
     top: z
       .number()

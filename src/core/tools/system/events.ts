@@ -16,12 +16,7 @@ export const podmanEvents = defineTool({
   name: "podman_events",
   family: "system",
   title: "Recent Podman events",
-  description:
-    `Podman's recent events (default: the last ${DEFAULT_EVENTS_SINCE}), oldest first, at most ` +
-    "`limit` of them (the newest are kept): time, type, action, short id, name, image, exit code " +
-    "for died and exec_died, health for health_status, and small attribute sets. Container actions include " +
-    "create, init, start, attach, died, stop, kill, cleanup, remove, exec, health_status, oom; " +
-    "image actions pull, push, tag, remove, build. Narrow with filters rather than raising limit.",
+  description: `Podman's events of the last ${DEFAULT_EVENTS_SINCE} (or since/until), oldest first, the newest \`limit\` kept: time, type, action, id, name, exit code, health.`,
   input: z.object({
     since: z
       .string()

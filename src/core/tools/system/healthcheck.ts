@@ -15,11 +15,7 @@ export const podmanHealthcheckRun = defineTool({
   family: "system",
   title: "Run a container's health check",
   description:
-    "Run the health check of a running container now and answer: this run's result, the " +
-    "container's health (healthy, unhealthy, or starting until `retries` checks failed in a row), " +
-    "the failing streak and the last log entries (exit code and output, bounded). A container " +
-    "without a health check is an error; define one with podman_run's `healthcheck`. Only " +
-    "containers mcp-podman created (unless an admin token without --managed-only).",
+    "Run a container's health check now; answers this result, its health, failing streak and last check logs. Define one with podman_run `healthcheck`.",
   input: z.object({
     name: containerName,
     log_entries: z

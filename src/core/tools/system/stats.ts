@@ -28,10 +28,7 @@ export const podmanStats = defineTool({
   family: "system",
   title: "Container resource usage",
   description:
-    "One reading of CPU, memory (usage, limit, percent), network and block I/O bytes and process " +
-    "count per container: the named ones (each must be running), or every running container, " +
-    "busiest first. CPU is in percent of one CPU; with sample_seconds=0 (default) it is Podman's " +
-    "figure, the average since the container started; sample_seconds=N measures the last N seconds.",
+    "CPU, memory, network and block I/O of running containers, busiest first. CPU is % of one CPU since start, or over sample_seconds.",
   input: z.object({
     names: z
       .array(containerName)

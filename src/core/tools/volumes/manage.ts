@@ -51,8 +51,7 @@ export const podmanVolumeLs = defineTool({
   family: "volumes",
   title: "List volumes",
   description:
-    "List named volumes as a compact table: name, driver, host mountpoint, labels, creation time. " +
-    "Use filters to narrow the list; dangling=true lists the volumes no container uses.",
+    "List volumes: name, driver, mountpoint, labels, created; filters.dangling=true lists unused ones.",
   input: z.object({
     filters: z
       .object({
@@ -87,8 +86,7 @@ export const podmanVolumeCreate = defineTool({
   family: "volumes",
   title: "Create a volume",
   description:
-    'Create a named volume, to mount with podman_run volumes: ["NAME:/path"]. Without a name ' +
-    "Podman picks a random one. Answers the volume's name, driver and host mountpoint.",
+    'Create a named volume (random name if none) to mount with podman_run volumes ["NAME:/path"].',
   input: z.object({
     name: z.string().min(1).optional().describe("Volume name (must be unused); random if omitted"),
     labels: z.record(z.string(), z.string()).optional(),
@@ -122,8 +120,7 @@ export const podmanVolumeRm = defineTool({
   family: "volumes",
   title: "Remove a volume",
   description:
-    "Remove a volume and the data in it. A volume some container uses is refused unless " +
-    "force=true, which REMOVES THOSE CONTAINERS too (running ones are stopped first).",
+    "Remove a volume and its data. One in use needs force=true, which REMOVES THOSE CONTAINERS too.",
   input: z.object({
     name: z.string().min(1).describe("Volume name"),
     force: z
@@ -164,9 +161,7 @@ export const podmanVolumePrune = defineTool({
   family: "volumes",
   title: "Remove unused volumes",
   description:
-    "Remove every volume that no container uses, and its data; filters.label limits it to " +
-    "volumes with ALL those labels (PREFER a label filter: without one, every unused volume " +
-    "goes). Answers the removed names and the bytes freed.",
+    "Remove every volume no container uses, with its data. PREFER filters.label: without it every unused volume goes.",
   input: z.object({
     filters: z.object({ label: labelFilter }).optional(),
   }),
