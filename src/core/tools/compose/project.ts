@@ -8,38 +8,22 @@ import { composeUp } from "../../compose/up.js";
 import { defineTool } from "../tool.js";
 
 const source = {
-  file: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "Absolute path of the compose file on the host; relative paths in it (bind mounts, env_file, " +
-        "build context) resolve against its directory, whose name is the default project name",
-    ),
-  content: z.string().min(1).optional().describe("The compose YAML itself, instead of `file`"),
+  file: z.string().min(1).optional().describe("Host path of the compose file"),
+  content: z.string().min(1).optional().describe("The YAML, instead of file"),
   working_dir: z
     .string()
     .min(1)
     .optional()
-    .describe(
-      "With `content`: the absolute host directory relative paths resolve against (without it, " +
-        "relative paths are an error); its name is the default project name",
-    ),
+    .describe("With content: the host directory of relative paths"),
   project_name: z
     .string()
     .min(1)
     .optional()
-    .describe(
-      "Project name (lowercase letters, digits, - and _). Default: the file's top-level `name`, else " +
-        "the directory's name; required with `content` unless one of those exists",
-    ),
+    .describe("Default: the file's `name`, else the directory name"),
   env: z
     .record(z.string(), z.string())
     .optional()
-    .describe(
-      "Variables for ${VAR} interpolation and value-less `environment` entries; the server's " +
-        "own environment and .env files are not read",
-    ),
+    .describe("For ${VAR}; the server's environment and .env are not read"),
 };
 
 const servicePorts = z
@@ -81,21 +65,15 @@ export const podmanComposeUp = defineTool({
     "Like `docker compose up -d`: builds or pulls images, creates networks, volumes and containers in depends_on order, waiting on health conditions. Idempotent: changed services are recreated. Unsupported keys are refused by name; a failed call undoes itself.",
   input: z.object({
     ...source,
-    services: z
-      .array(z.string().min(1))
-      .optional()
-      .describe("Only these services (and what they depend on); default all"),
-    build: z
-      .boolean()
-      .default(false)
-      .describe("Build the images of services with a build section even if they exist"),
+    services: z.array(z.string().min(1)).optional().describe("Only these, with their dependencies"),
+    build: z.boolean().default(false).describe("Rebuild images that have a build section"),
     wait_timeout: z
       .number()
       .int()
       .min(1)
       .max(3600)
       .default(300)
-      .describe("Seconds the depends_on conditions (health, completion) may take in all"),
+      .describe("Seconds for all depends_on conditions"),
   }),
   output: upOutput,
   annotations: {
@@ -158,17 +136,8 @@ export const podmanComposeDown = defineTool({
     "Like `docker compose down`: removes the project's containers and networks (found by label), with volumes=true its volumes. Name it by project_name or the file or content given to up.",
   input: z.object({
     ...source,
-    volumes: z
-      .boolean()
-      .default(false)
-      .describe("Also remove the project's named volumes and its containers' anonymous volumes"),
-    timeout: z
-      .number()
-      .int()
-      .min(0)
-      .max(3600)
-      .optional()
-      .describe("Seconds to wait for each container to stop gracefully before killing it"),
+    volumes: z.boolean().default(false).describe("Also named and anonymous volumes"),
+    timeout: z.number().int().min(0).max(3600).optional(),
   }),
   output: z.object({
     project: z.string(),

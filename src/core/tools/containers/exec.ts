@@ -21,21 +21,12 @@ export const podmanExec = defineTool({
     'Run a command in a running container and answer exit code, stdout and stderr. No shell: use ["sh", "-c", "..."]. Past `timeout` it answers the output so far; the command keeps running.',
   input: z.object({
     name: containerName,
-    command: z
-      .array(z.string())
-      .min(1)
-      .describe('Command and arguments, e.g. ["ls", "-la", "/app"]'),
-    env: z.record(z.string(), z.string()).optional().describe("Extra environment variables"),
-    workdir: z.string().optional().describe("Working directory for the command"),
-    user: z.string().optional().describe('User to run as, e.g. "root" or "1000"'),
-    timeout: z
-      .number()
-      .int()
-      .min(1)
-      .max(3600)
-      .default(60)
-      .describe("Seconds to wait for the command"),
-    max_bytes: logArguments.maxBytes("The most bytes to return of stdout and of stderr, each"),
+    command: z.array(z.string()).min(1),
+    env: z.record(z.string(), z.string()).optional(),
+    workdir: z.string().optional(),
+    user: z.string().optional(),
+    timeout: z.number().int().min(1).max(3600).default(60),
+    max_bytes: logArguments.maxBytes("Each of stdout and stderr"),
   }),
   output: z.object({
     exit_code: z.number().int().nullable().describe("null while the command is still running"),

@@ -44,10 +44,7 @@ export const podmanInspect = defineTool({
     "Podman's inspect document of a container, secrets masked. PREFER `fields` (e.g. State.Status, Config.Env, NetworkSettings.Ports, Mounts): the whole is kilobytes.",
   input: z.object({
     name: containerName,
-    fields: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('Dotted paths to return instead of the whole document, e.g. "State.ExitCode"'),
+    fields: z.array(z.string().min(1)).optional(),
   }),
   output: inspectOutput,
   annotations: READ_ONLY,

@@ -11,20 +11,9 @@ import {
 import { defineTool, type ToolContext } from "../tool.js";
 import { shortId } from "./summary.js";
 
-export const containerName = z
-  .string()
-  .min(1)
-  .describe("Container name or id (a unique id prefix works too)");
+export const containerName = z.string().min(1);
 
-const stopTimeout = z
-  .number()
-  .int()
-  .min(0)
-  .max(3600)
-  .optional()
-  .describe(
-    "Seconds to wait for a graceful stop before killing (default: the container's own, usually 10)",
-  );
+const stopTimeout = z.number().int().min(0).max(3600).optional();
 
 const stateResult = z.object({
   id: z.string(),
@@ -106,8 +95,8 @@ export const podmanRm = defineTool({
     "Remove a container; a running one needs force=true. volumes=true also removes its anonymous volumes.",
   input: z.object({
     name: containerName,
-    force: z.boolean().default(false).describe("Stop and remove a running container"),
-    volumes: z.boolean().default(false).describe("Also remove its anonymous volumes"),
+    force: z.boolean().default(false),
+    volumes: z.boolean().default(false),
     timeout: stopTimeout,
   }),
   output: z.object({ removed: z.array(z.string()).describe("Short ids of removed containers") }),

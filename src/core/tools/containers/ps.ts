@@ -22,28 +22,19 @@ export const podmanPs = defineTool({
   description:
     "List containers (running only unless all=true): short id, name, image, state, status, ports, pod.",
   input: z.object({
-    all: z.boolean().default(false).describe("Include stopped and created containers"),
+    all: z.boolean().default(false),
     filters: z
       .object({
         status: z
           .enum(["created", "running", "paused", "exited", "stopping", "unknown", "configured"])
-          .optional()
-          .describe("Only containers in this state"),
-        name: z.string().optional().describe("Only containers whose name matches (regex)"),
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only containers with all these labels: "key" or "key=value"'),
-        ancestor: z.string().optional().describe("Only containers created from this image"),
-        pod: z.string().optional().describe("Only containers in this pod (name or id)"),
+          .optional(),
+        name: z.string().optional(),
+        label: z.array(z.string()).optional(),
+        ancestor: z.string().optional().describe("Created from this image"),
+        pod: z.string().optional(),
       })
       .optional(),
-    limit: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe("Return at most this many of the most recently created containers"),
+    limit: z.number().int().positive().optional().describe("The newest this many"),
   }),
   output: z.object({
     containers: z.array(containerSummary),

@@ -43,19 +43,8 @@ export const podmanTop = defineTool({
     "The processes of a running container (`podman top`), at most `limit`; choose columns with ps_args. Secrets in command lines are masked.",
   input: z.object({
     name: containerName,
-    ps_args: z
-      .array(z.enum(DESCRIPTORS))
-      .min(1)
-      .max(DESCRIPTORS.length)
-      .optional()
-      .describe("The columns, as ps format descriptors (default: Podman's own set)"),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .default(100)
-      .describe("At most this many processes, in Podman's order"),
+    ps_args: z.array(z.enum(DESCRIPTORS)).min(1).max(DESCRIPTORS.length).optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
   }),
   output: z.object({
     id: z.string().describe("Short id"),

@@ -21,18 +21,12 @@ export const podmanImages = defineTool({
   description:
     "List local images: short id, tags, size, created; all=true adds intermediate images.",
   input: z.object({
-    all: z.boolean().default(false).describe("Include intermediate images"),
+    all: z.boolean().default(false),
     filters: z
       .object({
-        reference: z
-          .string()
-          .optional()
-          .describe('Only images whose name matches, e.g. "localhost/app" or "*/app:1.*"'),
-        dangling: z.boolean().optional().describe("true: only untagged images; false: only tagged"),
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only images with all these labels: "key" or "key=value"'),
+        reference: z.string().optional().describe('e.g. "localhost/app" or "*/app:1.*"'),
+        dangling: z.boolean().optional().describe("true: untagged only"),
+        label: z.array(z.string()).optional(),
       })
       .optional(),
   }),

@@ -14,8 +14,8 @@ export const podmanTag = defineTool({
   description:
     "Add a name to a local image, e.g. before podman_push; no tag means :latest, and a name held by another image moves.",
   input: z.object({
-    source: z.string().min(1).describe("Existing image name or id"),
-    target: z.string().min(1).describe('New name, "repository[:tag]"'),
+    source: z.string().min(1),
+    target: z.string().min(1).describe('"repository[:tag]"'),
   }),
   output: z.object({ source: z.string(), target: z.string(), id: z.string() }),
   annotations: IDEMPOTENT,
@@ -40,8 +40,8 @@ export const podmanRmi = defineTool({
   description:
     "Remove an image name; the image goes with its last name. An image containers use needs force=true, which removes them too.",
   input: z.object({
-    reference: z.string().min(1).describe("Image name or id"),
-    force: z.boolean().default(false).describe("Also remove containers using it"),
+    reference: z.string().min(1),
+    force: z.boolean().default(false),
   }),
   output: z.object({
     untagged: z.array(z.string()).describe("Names removed"),
@@ -68,10 +68,7 @@ export const podmanImagePrune = defineTool({
   description:
     "Remove dangling images, or with dangling_only=false every image no container uses; narrow with filters.label.",
   input: z.object({
-    dangling_only: z
-      .boolean()
-      .default(true)
-      .describe("false also removes tagged images that no container uses"),
+    dangling_only: z.boolean().default(true),
     filters: z
       .object({
         label: z

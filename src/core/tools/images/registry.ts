@@ -13,12 +13,9 @@ const registryAuth = z
     password: z.string().min(1),
   })
   .optional()
-  .describe("Registry credentials for this call only; never stored or echoed back");
+  .describe("Used for this call only, never stored");
 
-const tlsVerify = z
-  .boolean()
-  .optional()
-  .describe("false for a registry served over plain HTTP or with a self-signed certificate");
+const tlsVerify = z.boolean().optional().describe("false: plain HTTP or self-signed");
 
 export const podmanPull = defineTool({
   name: "podman_pull",
@@ -27,14 +24,14 @@ export const podmanPull = defineTool({
   description:
     "Pull an image, always asking the registry (`podman pull`), with progress. podman_run pulls missing images itself: use this to refresh a tag.",
   input: z.object({
-    reference: z.string().min(1).describe('Image reference, e.g. "quay.io/org/app:1.2"'),
+    reference: z.string().min(1),
     tls_verify: tlsVerify,
     auth: registryAuth,
     platform: z
       .string()
       .regex(/^[a-z0-9_-]+(\/[a-z0-9_.-]+){0,2}$/i, 'expected "os/arch[/variant]"')
       .optional()
-      .describe('Pull this platform instead of the host\'s, e.g. "linux/arm64"'),
+      .describe('e.g. "linux/arm64"'),
   }),
   output: z.object({
     reference: z.string(),
@@ -71,12 +68,12 @@ export const podmanPush = defineTool({
   description:
     "Push a local image to `destination`, or to the registry its name points at, replacing that tag there; with progress.",
   input: z.object({
-    reference: z.string().min(1).describe("Local image name or id"),
+    reference: z.string().min(1),
     destination: z
       .string()
       .min(1)
       .optional()
-      .describe("Where to push; defaults to `reference` (which must then name a registry)"),
+      .describe("Default: reference, which must name a registry"),
     tls_verify: tlsVerify,
     auth: registryAuth,
   }),

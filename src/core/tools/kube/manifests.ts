@@ -24,12 +24,8 @@ import { shortId } from "../containers/summary.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
 const yamlSource = {
-  content: z.string().min(1).optional().describe("The Kubernetes YAML itself"),
-  file: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Path of a YAML file on the host running this server (instead of content)"),
+  content: z.string().min(1).optional(),
+  file: z.string().min(1).optional().describe("Host path of the YAML, instead of content"),
 };
 
 /** The YAML text from exactly one of `content` and `file` (checked by the plan made of it). */
@@ -80,8 +76,8 @@ export const podmanKubeGenerate = defineTool({
   description:
     "Kubernetes YAML for existing pods or containers (with Services if service=true), to replay with podman_kube_play. Name a pod, not a container in it.",
   input: z.object({
-    names: z.array(z.string().min(1)).min(1).describe("Names or ids of pods or containers"),
-    service: z.boolean().default(false).describe("Also generate a Service for published ports"),
+    names: z.array(z.string().min(1)).min(1),
+    service: z.boolean().default(false),
   }),
   output: z.object({ yaml: z.string() }),
   annotations: READ_ONLY,
@@ -129,16 +125,9 @@ export const podmanKubePlay = defineTool({
     "Create and start the pods, containers and volumes of Kubernetes YAML (`podman kube play`). replace=true first REMOVES the existing pods it names.",
   input: z.object({
     ...yamlSource,
-    start: z.boolean().default(true).describe("Start the pods (false: only create them)"),
-    network: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Podman network to attach the pods to (default: Podman's kube network)"),
-    replace: z
-      .boolean()
-      .default(false)
-      .describe("Remove the existing pods and containers the YAML names before playing it"),
+    start: z.boolean().default(true),
+    network: z.string().min(1).optional(),
+    replace: z.boolean().default(false),
   }),
   output: z.object({
     pods: z.array(playedPod),

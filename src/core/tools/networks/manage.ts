@@ -14,7 +14,7 @@ import { shortId } from "../containers/summary.js";
 import { projectFields } from "../projection.js";
 import { defineTool } from "../tool.js";
 
-const networkName = z.string().min(1).describe("Network name or id");
+const networkName = z.string().min(1);
 
 const networkSummary = z.object({
   name: z.string(),
@@ -44,12 +44,9 @@ export const podmanNetworkLs = defineTool({
   input: z.object({
     filters: z
       .object({
-        name: z.string().optional().describe("Only networks whose name matches (regex)"),
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only networks with all these labels: "key" or "key=value"'),
-        driver: z.string().optional().describe('Only networks of this driver, e.g. "bridge"'),
+        name: z.string().optional(),
+        label: z.array(z.string()).optional(),
+        driver: z.string().optional(),
       })
       .optional(),
   }),
@@ -78,23 +75,18 @@ export const podmanNetworkCreate = defineTool({
   description:
     "Create a network to join with podman_run network=NAME; dns_enabled=true lets containers reach each other by name.",
   input: z.object({
-    name: z.string().min(1).describe("Network name (must be unused)"),
-    subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"; a free one if omitted'),
-    gateway: z.string().optional().describe("Gateway address inside the subnet (needs subnet)"),
-    internal: z.boolean().optional().describe("Cut it off from the outside world"),
+    name: z.string().min(1),
+    subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"'),
+    gateway: z.string().optional(),
+    internal: z.boolean().optional().describe("No outside access"),
     labels: z.record(z.string(), z.string()).optional(),
     driver: z.string().optional().describe('"bridge" (default), "macvlan" or "ipvlan"'),
-    dns_enabled: z
-      .boolean()
-      .optional()
-      .describe("Name resolution between its containers (Podman's API default: off)"),
+    dns_enabled: z.boolean().optional(),
     interface_name: z
       .string()
       .max(15)
       .optional()
-      .describe(
-        "Name of the host bridge (or parent interface for macvlan); Podman picks one if omitted",
-      ),
+      .describe("Host bridge (macvlan: parent interface)"),
   }),
   output: z.object({
     name: z.string(),
@@ -152,20 +144,8 @@ export const podmanNetworkRm = defineTool({
     "Remove a network. With containers attached it needs force=true, which REMOVES THEM and their pods too.",
   input: z.object({
     name: networkName,
-    force: z
-      .boolean()
-      .default(false)
-      .describe("Also remove the containers and pods attached to it"),
-    timeout: z
-      .number()
-      .int()
-      .min(0)
-      .max(3600)
-      .optional()
-      .describe(
-        "With force: seconds each container gets to stop before it is killed (Podman 5; " +
-          "Podman 4 uses each container's own stop timeout)",
-      ),
+    force: z.boolean().default(false),
+    timeout: z.number().int().min(0).max(3600).optional(),
   }),
   output: z.object({ removed: z.array(z.string()) }),
   annotations: DESTRUCTIVE,
@@ -203,10 +183,7 @@ export const podmanNetworkInspect = defineTool({
     "Podman's inspect document of a network, or only `fields`, e.g. subnets, dns_enabled.",
   input: z.object({
     name: networkName,
-    fields: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('Dotted paths to return instead of the whole document, e.g. "subnets.0.subnet"'),
+    fields: z.array(z.string().min(1)).optional(),
   }),
   output: z.object({
     id: z.string(),

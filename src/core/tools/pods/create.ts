@@ -16,21 +16,18 @@ export const podmanPodCreate = defineTool({
   description:
     "Create a pod: containers sharing one network namespace (localhost between them). Publish ports here, then add containers with podman_run pod=NAME; it starts with the first.",
   input: z.object({
-    name: z.string().min(1).describe("Pod name (must be unused)"),
+    name: z.string().min(1),
     ports: portsArgument,
     labels: z.record(z.string(), z.string()).optional(),
     network: z
       .string()
       .optional()
-      .describe('"bridge" (default), "none", "host", or Podman network names, comma-separated'),
+      .describe('"bridge" (default), "none", "host" or networks, comma-separated'),
     share: z
       .union([z.string(), z.array(z.string())])
       .optional()
-      .describe(
-        'Namespaces the containers share: "net,ipc,uts" (the default), a list, or "none"; ' +
-          "choose among cgroup, ipc, net, pid, uts",
-      ),
-    hostname: z.string().optional().describe("Hostname of the pod's containers"),
+      .describe('"net,ipc,uts" (default), "none", or of cgroup, ipc, net, pid, uts'),
+    hostname: z.string().optional(),
   }),
   output: z.object({
     id: z.string(),

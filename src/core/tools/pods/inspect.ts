@@ -14,10 +14,7 @@ export const podmanPodInspect = defineTool({
     "Podman's inspect document of a pod, secrets masked. PREFER `fields`, e.g. State, Containers, InfraConfig.PortBindings.",
   input: z.object({
     name: podName,
-    fields: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('Dotted paths to return instead of the whole document, e.g. "State"'),
+    fields: z.array(z.string().min(1)).optional(),
   }),
   output: inspectOutput,
   annotations: READ_ONLY,

@@ -4,23 +4,14 @@ import { type PodInspect, inspectPod, removePod, startPod, stopPod } from "../..
 import { shortId } from "../containers/summary.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
-export const podName = z.string().min(1).describe("Pod name or id (a unique id prefix works too)");
+export const podName = z.string().min(1);
 
 /** The pod's own containers, without the infra container that only holds its namespaces. */
 export function memberContainers(pod: PodInspect) {
   return (pod.Containers ?? []).filter((c) => c.Id !== pod.InfraContainerID);
 }
 
-const stopTimeout = (minimum: number) =>
-  z
-    .number()
-    .int()
-    .min(minimum)
-    .max(3600)
-    .optional()
-    .describe(
-      "Seconds each container gets to stop gracefully before it is killed (default: its own, usually 10)",
-    );
+const stopTimeout = (minimum: number) => z.number().int().min(minimum).max(3600).optional();
 
 const podState = z.object({
   id: z.string(),
@@ -116,7 +107,7 @@ export const podmanPodRm = defineTool({
     "Remove a pod with all its containers; running ones need force=true. Answers what was removed.",
   input: z.object({
     name: podName,
-    force: z.boolean().default(false).describe("Stop and remove running containers too"),
+    force: z.boolean().default(false),
     timeout: stopTimeout(0),
   }),
   output: z.object({

@@ -20,19 +20,15 @@ export const podmanPodLogs = defineTool({
     'The logs of every container of a pod, merged in time order and tagged ("web | GET /"); `tail` per container, `max_bytes` overall.',
   input: z.object({
     name: podName,
-    tail: logArguments.tail(
-      "Last lines of each container; -1 for whole logs (still bounded by max_bytes)",
-    ),
+    tail: logArguments.tail("Per container; -1: whole logs, within max_bytes"),
     since: logArguments.since,
     until: logArguments.until,
     timestamps: logArguments.timestamps,
     grep: logArguments.grep,
     scan_lines: logArguments.scanLines(
-      "With grep: how many last lines of each container to search (default 10000)",
+      "With grep: last lines searched per container (default 10000)",
     ),
-    max_bytes: logArguments.maxBytes(
-      "The most bytes of log text to return, all containers together",
-    ),
+    max_bytes: logArguments.maxBytes(),
   }),
   output: logResult.extend({
     pod: z.string(),

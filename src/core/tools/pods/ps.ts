@@ -26,15 +26,12 @@ export const podmanPodPs = defineTool({
   input: z.object({
     filters: z
       .object({
-        name: z.string().optional().describe("Only pods whose name matches (regex)"),
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only pods with all these labels: "key" or "key=value"'),
+        name: z.string().optional(),
+        label: z.array(z.string()).optional(),
         status: z
           .enum(["created", "running", "stopped", "exited", "paused", "dead", "degraded"])
           .optional(),
-        id: z.string().optional().describe("Only the pod with this id (or id prefix)"),
+        id: z.string().optional(),
       })
       .optional(),
   }),

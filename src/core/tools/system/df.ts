@@ -21,13 +21,7 @@ export const podmanSystemDf = defineTool({
   description:
     "Disk used by images, containers and volumes, and what is reclaimable (`podman system df`); top=N adds the N largest of each.",
   input: z.object({
-    top: z
-      .number()
-      .int()
-      .min(0)
-      .max(50)
-      .default(0)
-      .describe("Also list the N largest images, containers and volumes"),
+    top: z.number().int().min(0).max(50).default(0),
   }),
   output: z.object({
     images: usage,

@@ -18,13 +18,7 @@ export const podmanHealthcheckRun = defineTool({
     "Run a container's health check now; answers this result, its health, failing streak and last check logs. Define one with podman_run `healthcheck`.",
   input: z.object({
     name: containerName,
-    log_entries: z
-      .number()
-      .int()
-      .min(0)
-      .max(5)
-      .default(3)
-      .describe("How many of the latest check results to return"),
+    log_entries: z.number().int().min(0).max(5).default(3),
   }),
   output: z.object({
     id: z.string().describe("Short id"),

@@ -30,18 +30,8 @@ export const podmanStats = defineTool({
   description:
     "CPU, memory, network and block I/O of running containers, busiest first. CPU is % of one CPU since start, or over sample_seconds.",
   input: z.object({
-    names: z
-      .array(containerName)
-      .max(50)
-      .optional()
-      .describe("Containers to read (default: all running containers)"),
-    sample_seconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(10)
-      .default(0)
-      .describe("Measure CPU over this many seconds (two readings) instead of since start"),
+    names: z.array(containerName).max(50).optional().describe("Default: all running"),
+    sample_seconds: z.number().int().min(0).max(10).default(0),
   }),
   output: z.object({
     containers: z.array(containerStats),

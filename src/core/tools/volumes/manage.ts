@@ -15,10 +15,7 @@ import {
 import { describeReportError } from "../../podman/removal.js";
 import { defineTool } from "../tool.js";
 
-const labelFilter = z
-  .array(z.string())
-  .optional()
-  .describe('Only volumes with all these labels: "key" or "key=value"');
+const labelFilter = z.array(z.string()).optional();
 
 const volumeSummary = z.object({
   name: z.string(),
@@ -55,12 +52,9 @@ export const podmanVolumeLs = defineTool({
   input: z.object({
     filters: z
       .object({
-        name: z.string().optional().describe("Only volumes whose name matches (regex)"),
+        name: z.string().optional(),
         label: labelFilter,
-        dangling: z
-          .boolean()
-          .optional()
-          .describe("true: only volumes no container uses; false: only used ones"),
+        dangling: z.boolean().optional(),
       })
       .optional(),
   }),
@@ -88,13 +82,13 @@ export const podmanVolumeCreate = defineTool({
   description:
     'Create a named volume (random name if none) to mount with podman_run volumes ["NAME:/path"].',
   input: z.object({
-    name: z.string().min(1).optional().describe("Volume name (must be unused); random if omitted"),
+    name: z.string().min(1).optional(),
     labels: z.record(z.string(), z.string()).optional(),
-    driver: z.string().min(1).optional().describe('Volume driver (default "local")'),
+    driver: z.string().min(1).optional(),
     options: z
       .record(z.string(), z.string())
       .optional()
-      .describe('Driver options, e.g. {"type": "tmpfs", "device": "tmpfs"} for the local driver'),
+      .describe('e.g. {"type": "tmpfs", "device": "tmpfs"}'),
   }),
   output: volumeSummary,
   annotations: MUTATING,
@@ -122,18 +116,9 @@ export const podmanVolumeRm = defineTool({
   description:
     "Remove a volume and its data. One in use needs force=true, which REMOVES THOSE CONTAINERS too.",
   input: z.object({
-    name: z.string().min(1).describe("Volume name"),
-    force: z
-      .boolean()
-      .default(false)
-      .describe("Also remove the containers using it (stopping running ones)"),
-    timeout: z
-      .number()
-      .int()
-      .min(0)
-      .max(3600)
-      .optional()
-      .describe("With force: seconds each container gets to stop before it is killed"),
+    name: z.string().min(1),
+    force: z.boolean().default(false),
+    timeout: z.number().int().min(0).max(3600).optional(),
   }),
   output: z.object({ removed: z.string() }),
   annotations: DESTRUCTIVE,
