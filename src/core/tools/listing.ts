@@ -22,95 +22,71 @@ export function listTool(tool: AnyTool): ToolListing {
 
 function listedSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   const { $schema: _ignored, ...emitted } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
-  return io === "input" ? compactInput(emitted) : outputShape(emitted);
+  return eachSubschema(emitted, io === "input" ? compactInput : outputShape);
 }
 
 /** What zod emits for z.number().int() when no bound was given: the safe-integer range. */
 const UNBOUNDED = new Set([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
 
 /**
- * The input schema less what tells the model nothing: the safe-integer bounds
- * of z.number().int(), `propertyNames: {type: string}` (JSON keys always are),
- * "must not be empty" on strings, and `default: false` on flags.
+ * An input schema less what tells the model nothing: the safe-integer bounds
+ * of z.number().int(), `minimum: 0` of counts and seconds, `propertyNames:
+ * {type: string}` (JSON keys always are), "must not be empty" on strings and
+ * `default: false` on flags. An integer's exclusive minimum n reads minimum n+1.
  */
-function compactInput(schema: JsonSchema): JsonSchema {
-  return mapSchema(
-    schema,
-    (key, value, node) => {
-      if (key === "minimum" || key === "maximum")
-        return UNBOUNDED.has(value as number) ? DROP : value;
-      if (key === "exclusiveMinimum" && node.type === "integer") return DROP;
-      if (key === "propertyNames") return isPlainString(value) ? DROP : value;
-      if (key === "minLength") return value === 1 ? DROP : value;
-      if (key === "default") return value === false ? DROP : value;
-      return value;
-    },
-    (node) =>
-      node.type === "integer" &&
-      typeof node.exclusiveMinimum === "number" &&
-      node.minimum === undefined
-        ? { minimum: node.exclusiveMinimum + 1 }
-        : {},
-  );
+function compactInput(node: JsonSchema): JsonSchema {
+  const { minimum, maximum, exclusiveMinimum, propertyNames, minLength, ...kept } = node;
+  const integer = node.type === "integer";
+  const lowest = integer && typeof exclusiveMinimum === "number" ? exclusiveMinimum + 1 : minimum;
+  return {
+    ...kept,
+    ...(isBound(lowest) && !(integer && lowest === 0) && { minimum: lowest }),
+    ...(isBound(maximum) && { maximum }),
+    ...(!integer && exclusiveMinimum !== undefined && { exclusiveMinimum }),
+    ...(propertyNames !== undefined && !isPlainString(propertyNames) && { propertyNames }),
+    ...(minLength !== undefined && minLength !== 1 && { minLength }),
+    ...(node.default === false && { default: undefined }),
+  };
 }
 
 /** Keywords a client needs to check structuredContent and to type it. */
-const SHAPE_KEYWORDS = new Set([
-  "type",
-  "properties",
-  "required",
-  "items",
-  "anyOf",
-  "enum",
-  "additionalProperties",
-  "const",
-]);
+const SHAPE_KEYWORDS = ["type", "properties", "required", "items", "anyOf", "enum", "const"];
 
 /**
- * The output schema as the shape of structuredContent: types, properties,
+ * An output schema as the shape of structuredContent: types, properties and
  * required fields. Field descriptions and bounds stay in the zod source; a
  * client validates the same results with or without them.
  */
-function outputShape(schema: JsonSchema): JsonSchema {
-  return mapSchema(schema, (key, value) => {
-    if (!SHAPE_KEYWORDS.has(key)) return DROP;
-    if (key === "additionalProperties") return value === false ? DROP : value;
-    return value;
-  });
+function outputShape(node: JsonSchema): JsonSchema {
+  const shape = Object.fromEntries(
+    SHAPE_KEYWORDS.filter((key) => key in node).map((key) => [key, node[key]]),
+  );
+  if (isObject(node.additionalProperties)) shape.additionalProperties = node.additionalProperties;
+  return shape;
 }
 
-const DROP = Symbol("drop");
-type Rewrite = (key: string, value: unknown, node: JsonSchema) => unknown;
-
-/** Applies `rewrite` to every keyword of every subschema, depth first. */
-function mapSchema(
-  schema: JsonSchema,
-  rewrite: Rewrite,
-  extra: (node: JsonSchema) => JsonSchema = () => ({}),
-): JsonSchema {
-  const mapped: JsonSchema = {};
-  for (const [key, value] of Object.entries(schema)) {
-    let inner = value;
-    if (key === "properties" && isObject(value)) {
-      inner = Object.fromEntries(
-        Object.entries(value).map(([name, property]) => [
-          name,
-          mapSchema(property as JsonSchema, rewrite, extra),
-        ]),
-      );
-    } else if ((key === "items" || key === "additionalProperties") && isObject(value)) {
-      inner = mapSchema(value, rewrite, extra);
-    } else if (key === "anyOf" && Array.isArray(value)) {
-      inner = value.map((option: JsonSchema) => mapSchema(option, rewrite, extra));
-    }
-    const rewritten = rewrite(key, inner, schema);
-    if (rewritten !== DROP) mapped[key] = rewritten;
-  }
-  return { ...mapped, ...extra(schema) };
+/** `rewrite` applied to every subschema, innermost first. */
+function eachSubschema(schema: JsonSchema, rewrite: (node: JsonSchema) => JsonSchema): JsonSchema {
+  const inner = (value: unknown) => (isObject(value) ? eachSubschema(value, rewrite) : value);
+  const node: JsonSchema = { ...schema };
+  if (isObject(schema.properties))
+    node.properties = Object.fromEntries(
+      Object.entries(schema.properties).map(([name, property]) => [name, inner(property)]),
+    );
+  if (Array.isArray(schema.anyOf)) node.anyOf = schema.anyOf.map(inner);
+  node.items = inner(schema.items);
+  node.additionalProperties = inner(schema.additionalProperties);
+  return withoutUndefined(rewrite(node));
 }
+
+const isBound = (value: unknown): value is number =>
+  typeof value === "number" && !UNBOUNDED.has(value);
 
 const isObject = (value: unknown): value is JsonSchema =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 const isPlainString = (value: unknown) =>
   isObject(value) && Object.keys(value).length === 1 && value.type === "string";
+
+const withoutUndefined = (node: JsonSchema) =>
+  Object.fromEntries(Object.entries(node).filter(([, value]) => value !== undefined));

@@ -7,23 +7,25 @@ import { composePs } from "../../compose/ps.js";
 import { composeUp } from "../../compose/up.js";
 import { defineTool } from "../tool.js";
 
-const source = {
-  file: z.string().min(1).optional().describe("Host path of the compose file"),
-  content: z.string().min(1).optional().describe("The YAML, instead of file"),
-  working_dir: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("With content: the host directory of relative paths"),
-  project_name: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Default: the file's `name`, else the directory name"),
-  env: z
-    .record(z.string(), z.string())
-    .optional()
-    .describe("For ${VAR}; the server's environment and .env are not read"),
+/** How a call names its project; described once, on podman_compose_up. */
+const projectSource = {
+  file: z.string().min(1).optional(),
+  content: z.string().min(1).optional(),
+  working_dir: z.string().min(1).optional(),
+  project_name: z.string().min(1).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+};
+
+const describedSource = {
+  file: projectSource.file.describe("Host path of the compose file"),
+  content: projectSource.content.describe("The YAML, instead of file"),
+  working_dir: projectSource.working_dir.describe(
+    "With content: the host directory of relative paths",
+  ),
+  project_name: projectSource.project_name.describe(
+    "Default: the file's `name`, else the directory name",
+  ),
+  env: projectSource.env.describe("For ${VAR}; the server's environment and .env are not read"),
 };
 
 const servicePorts = z
@@ -62,9 +64,9 @@ export const podmanComposeUp = defineTool({
   family: "compose",
   title: "Start a compose project",
   description:
-    "Like `docker compose up -d`: builds or pulls images, creates networks, volumes and containers in depends_on order, waiting on health conditions. Idempotent: changed services are recreated. Unsupported keys are refused by name; a failed call undoes itself.",
+    "Like `docker compose up -d`: builds or pulls images, creates networks, volumes and containers in depends_on order; recreates only what changed.",
   input: z.object({
-    ...source,
+    ...describedSource,
     services: z.array(z.string().min(1)).optional().describe("Only these, with their dependencies"),
     build: z.boolean().default(false).describe("Rebuild images that have a build section"),
     wait_timeout: z
@@ -133,9 +135,9 @@ export const podmanComposeDown = defineTool({
   family: "compose",
   title: "Remove a compose project",
   description:
-    "Like `docker compose down`: removes the project's containers and networks (found by label), with volumes=true its volumes. Name it by project_name or the file or content given to up.",
+    "Like `docker compose down`: removes the project's containers and networks, with volumes=true its volumes. Name it as for podman_compose_up.",
   input: z.object({
-    ...source,
+    ...projectSource,
     volumes: z.boolean().default(false).describe("Also named and anonymous volumes"),
     timeout: z.number().int().min(0).max(3600).optional(),
   }),
@@ -176,8 +178,8 @@ export const podmanComposePs = defineTool({
   family: "compose",
   title: "List a compose project's containers",
   description:
-    "Like `docker compose ps -a`: each container of the project with service, state, health, exit code and ports.",
-  input: z.object(source),
+    "Like `docker compose ps -a`: the project's containers with state, health and ports. Name it as for podman_compose_up.",
+  input: z.object(projectSource),
   output: z.object({
     project: z.string(),
     containers: z.array(

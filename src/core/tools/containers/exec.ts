@@ -18,7 +18,7 @@ export const podmanExec = defineTool({
   family: "containers",
   title: "Run a command in a container",
   description:
-    'Run a command in a running container and answer exit code, stdout and stderr. No shell: use ["sh", "-c", "..."]. Past `timeout` it answers the output so far; the command keeps running.',
+    'Run a command in a running container; answers exit code, stdout, stderr. No shell: use ["sh", "-c", "..."].',
   input: z.object({
     name: containerName,
     command: z.array(z.string()).min(1),

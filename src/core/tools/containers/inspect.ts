@@ -41,7 +41,7 @@ export const podmanInspect = defineTool({
   family: "containers",
   title: "Inspect a container",
   description:
-    "Podman's inspect document of a container, secrets masked. PREFER `fields` (e.g. State.Status, Config.Env, NetworkSettings.Ports, Mounts): the whole is kilobytes.",
+    "Podman's inspect document of a container, secrets masked. PREFER `fields` such as State.Status, Config.Env, Mounts.",
   input: z.object({
     name: containerName,
     fields: z.array(z.string().min(1)).optional(),

@@ -41,7 +41,7 @@ export const podmanStart = defineTool({
   family: "containers",
   title: "Start a container",
   description:
-    "Start a created or stopped container (a running one is no error); answers its state, or its exit code if it exits at once.",
+    "Start a created or stopped container; answers its state, or its exit code if it exits at once.",
   input: z.object({ name: containerName }),
   output: stateResult,
   annotations: IDEMPOTENT,
@@ -57,8 +57,7 @@ export const podmanStop = defineTool({
   name: "podman_stop",
   family: "containers",
   title: "Stop a container",
-  description:
-    "Stop a container: SIGTERM, then SIGKILL after `timeout` seconds. A stopped one is no error.",
+  description: "Stop a container: SIGTERM, then SIGKILL after `timeout` seconds.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
   annotations: DESTRUCTIVE,
@@ -74,8 +73,7 @@ export const podmanRestart = defineTool({
   name: "podman_restart",
   family: "containers",
   title: "Restart a container",
-  description:
-    "Stop a container (SIGKILL after `timeout` seconds) and start it again; starts a stopped one.",
+  description: "Stop a container (SIGKILL after `timeout` seconds) and start it again.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
   annotations: { ...DESTRUCTIVE, idempotentHint: false },
@@ -92,7 +90,7 @@ export const podmanRm = defineTool({
   family: "containers",
   title: "Remove a container",
   description:
-    "Remove a container; a running one needs force=true. volumes=true also removes its anonymous volumes.",
+    "Remove a container; a running one needs force=true, volumes=true removes its anonymous volumes.",
   input: z.object({
     name: containerName,
     force: z.boolean().default(false),

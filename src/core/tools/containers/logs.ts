@@ -9,7 +9,7 @@ export const podmanLogs = defineTool({
   family: "containers",
   title: "Read a container's logs",
   description:
-    "A container's last log lines, bounded by `tail` and `max_bytes`. PREFER narrowing with since, until, stream or grep to raising them.",
+    "A container's last log lines within `tail` and `max_bytes`. PREFER since, until, stream or grep to raising them.",
   input: z.object({
     name: containerName,
     tail: logArguments.tail("-1: the whole log, within max_bytes"),

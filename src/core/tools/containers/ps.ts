@@ -19,8 +19,7 @@ export const podmanPs = defineTool({
   name: "podman_ps",
   family: "containers",
   title: "List containers",
-  description:
-    "List containers (running only unless all=true): short id, name, image, state, status, ports, pod.",
+  description: "List containers, running ones unless all=true; narrow with filters.",
   input: z.object({
     all: z.boolean().default(false),
     filters: z

@@ -24,7 +24,7 @@ export const podmanRun = defineTool({
   family: "containers",
   title: "Run a container",
   description:
-    "Create and start a container, pulling its image if missing (`podman run -d`); answers id, name, state and ports. detach=false waits for the exit and answers the exit code and log tail.",
+    "Create and start a container, pulling its image if missing (`podman run -d`); detach=false waits for the exit and answers exit code and logs.",
   input: runArguments,
   output: z.object({
     id: z.string(),

@@ -33,7 +33,7 @@ export const podmanBuild = defineTool({
   family: "images",
   title: "Build an image",
   description:
-    "Build an image from a host directory (context_dir) or an inline `containerfile` plus `files`, with progress; answers its id and log tail, or the failing step. The policy checks the Containerfile first; RUN has no network unless allowed.",
+    "Build an image from a host directory (context_dir) or an inline `containerfile` plus `files`; answers its id and log tail, or the failing step.",
   input: buildArguments,
   output: z.object({
     id: z.string().describe("Short (12 character) image id"),

@@ -18,8 +18,7 @@ export const podmanImages = defineTool({
   name: "podman_images",
   family: "images",
   title: "List images",
-  description:
-    "List local images: short id, tags, size, created; all=true adds intermediate images.",
+  description: "List local images; all=true adds intermediate ones.",
   input: z.object({
     all: z.boolean().default(false),
     filters: z

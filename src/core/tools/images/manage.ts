@@ -11,8 +11,7 @@ export const podmanTag = defineTool({
   name: "podman_tag",
   family: "images",
   title: "Tag an image",
-  description:
-    "Add a name to a local image, e.g. before podman_push; no tag means :latest, and a name held by another image moves.",
+  description: "Add a name to a local image, e.g. before podman_push; no tag means :latest.",
   input: z.object({
     source: z.string().min(1),
     target: z.string().min(1).describe('"repository[:tag]"'),
@@ -38,7 +37,7 @@ export const podmanRmi = defineTool({
   family: "images",
   title: "Remove an image",
   description:
-    "Remove an image name; the image goes with its last name. An image containers use needs force=true, which removes them too.",
+    "Remove an image name; the image goes with its last name. force=true also removes containers using it.",
   input: z.object({
     reference: z.string().min(1),
     force: z.boolean().default(false),
@@ -65,16 +64,12 @@ export const podmanImagePrune = defineTool({
   name: "podman_image_prune",
   family: "images",
   title: "Prune images",
-  description:
-    "Remove dangling images, or with dangling_only=false every image no container uses; narrow with filters.label.",
+  description: "Remove dangling images, or with dangling_only=false every image no container uses.",
   input: z.object({
     dangling_only: z.boolean().default(true),
     filters: z
       .object({
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only images with all these labels: "key" or "key=value"'),
+        label: z.array(z.string()).optional(),
       })
       .optional(),
   }),

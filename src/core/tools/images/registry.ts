@@ -22,7 +22,7 @@ export const podmanPull = defineTool({
   family: "images",
   title: "Pull an image",
   description:
-    "Pull an image, always asking the registry (`podman pull`), with progress. podman_run pulls missing images itself: use this to refresh a tag.",
+    "Pull an image, always asking the registry (`podman pull`). podman_run pulls missing images itself.",
   input: z.object({
     reference: z.string().min(1),
     tls_verify: tlsVerify,
@@ -65,8 +65,7 @@ export const podmanPush = defineTool({
   name: "podman_push",
   family: "images",
   title: "Push an image",
-  description:
-    "Push a local image to `destination`, or to the registry its name points at, replacing that tag there; with progress.",
+  description: "Push a local image to `destination`, or to the registry its name points at.",
   input: z.object({
     reference: z.string().min(1),
     destination: z

@@ -73,8 +73,7 @@ export const podmanKubeGenerate = defineTool({
   name: "podman_kube_generate",
   family: "kube",
   title: "Generate Kubernetes YAML",
-  description:
-    "Kubernetes YAML for existing pods or containers (with Services if service=true), to replay with podman_kube_play. Name a pod, not a container in it.",
+  description: "Kubernetes YAML of existing pods or containers, to replay with podman_kube_play.",
   input: z.object({
     names: z.array(z.string().min(1)).min(1),
     service: z.boolean().default(false),
@@ -122,7 +121,7 @@ export const podmanKubePlay = defineTool({
   family: "kube",
   title: "Play Kubernetes YAML",
   description:
-    "Create and start the pods, containers and volumes of Kubernetes YAML (`podman kube play`). replace=true first REMOVES the existing pods it names.",
+    "Create and start the pods, containers and volumes of Kubernetes YAML (`podman kube play`); replace=true REMOVES the existing ones first.",
   input: z.object({
     ...yamlSource,
     start: z.boolean().default(true),
@@ -217,8 +216,7 @@ export const podmanKubeDown = defineTool({
   name: "podman_kube_down",
   family: "kube",
   title: "Tear down Kubernetes YAML",
-  description:
-    "Stop and remove the pods of Kubernetes YAML given to podman_kube_play (`podman kube down`); volumes stay.",
+  description: "Stop and remove the pods of Kubernetes YAML (`podman kube down`); volumes stay.",
   input: z.object(yamlSource),
   output: z.object({
     removed_pods: z.array(z.string()).describe("Short ids of the removed pods"),

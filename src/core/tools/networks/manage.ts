@@ -40,7 +40,7 @@ export const podmanNetworkLs = defineTool({
   name: "podman_network_ls",
   family: "networks",
   title: "List networks",
-  description: "List networks: name, short id, driver, subnets, DNS, internal.",
+  description: "List networks with their driver, subnets and DNS.",
   input: z.object({
     filters: z
       .object({
@@ -73,7 +73,7 @@ export const podmanNetworkCreate = defineTool({
   family: "networks",
   title: "Create a network",
   description:
-    "Create a network to join with podman_run network=NAME; dns_enabled=true lets containers reach each other by name.",
+    "Create a network for podman_run network=NAME; dns_enabled=true lets containers reach each other by name.",
   input: z.object({
     name: z.string().min(1),
     subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"'),
@@ -140,8 +140,7 @@ export const podmanNetworkRm = defineTool({
   name: "podman_network_rm",
   family: "networks",
   title: "Remove a network",
-  description:
-    "Remove a network. With containers attached it needs force=true, which REMOVES THEM and their pods too.",
+  description: "Remove a network; force=true also REMOVES THE CONTAINERS and pods attached.",
   input: z.object({
     name: networkName,
     force: z.boolean().default(false),
@@ -179,8 +178,7 @@ export const podmanNetworkInspect = defineTool({
   name: "podman_network_inspect",
   family: "networks",
   title: "Inspect a network",
-  description:
-    "Podman's inspect document of a network, or only `fields`, e.g. subnets, dns_enabled.",
+  description: "Podman's inspect document of a network, or only `fields` such as subnets.",
   input: z.object({
     name: networkName,
     fields: z.array(z.string().min(1)).optional(),

@@ -14,7 +14,7 @@ export const podmanPodCreate = defineTool({
   family: "pods",
   title: "Create a pod",
   description:
-    "Create a pod: containers sharing one network namespace (localhost between them). Publish ports here, then add containers with podman_run pod=NAME; it starts with the first.",
+    "Create a pod: containers sharing one network (localhost between them). Publish ports here, then podman_run pod=NAME.",
   input: z.object({
     name: z.string().min(1),
     ports: portsArgument,

@@ -50,8 +50,7 @@ export const podmanPodStart = defineTool({
   name: "podman_pod_start",
   family: "pods",
   title: "Start a pod",
-  description:
-    "Start every container of a pod (a running pod is no error); answers each container's state.",
+  description: "Start every container of a pod; answers each container's state.",
   input: z.object({ name: podName }),
   output: podState,
   annotations: IDEMPOTENT,
@@ -67,8 +66,7 @@ export const podmanPodStop = defineTool({
   name: "podman_pod_stop",
   family: "pods",
   title: "Stop a pod",
-  description:
-    "Stop every container of a pod: SIGTERM, then SIGKILL after `timeout` seconds. A stopped pod is no error.",
+  description: "Stop every container of a pod: SIGTERM, then SIGKILL after `timeout` seconds.",
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: DESTRUCTIVE,
@@ -85,7 +83,7 @@ export const podmanPodRestart = defineTool({
   family: "pods",
   title: "Restart a pod",
   description:
-    "Stop every container of a pod (SIGKILL after `timeout` seconds) and start them again; starts a stopped pod.",
+    "Stop every container of a pod (SIGKILL after `timeout` seconds) and start them again.",
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: { ...DESTRUCTIVE, idempotentHint: false },
@@ -103,8 +101,7 @@ export const podmanPodRm = defineTool({
   name: "podman_pod_rm",
   family: "pods",
   title: "Remove a pod",
-  description:
-    "Remove a pod with all its containers; running ones need force=true. Answers what was removed.",
+  description: "Remove a pod with all its containers; running ones need force=true.",
   input: z.object({
     name: podName,
     force: z.boolean().default(false),

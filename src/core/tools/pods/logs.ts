@@ -17,7 +17,7 @@ export const podmanPodLogs = defineTool({
   family: "pods",
   title: "Read the logs of a pod",
   description:
-    'The logs of every container of a pod, merged in time order and tagged ("web | GET /"); `tail` per container, `max_bytes` overall.',
+    'The logs of every container of a pod, merged in time order and tagged ("web | GET /").',
   input: z.object({
     name: podName,
     tail: logArguments.tail("Per container; -1: whole logs, within max_bytes"),

@@ -21,8 +21,7 @@ export const podmanPodPs = defineTool({
   name: "podman_pod_ps",
   family: "pods",
   title: "List pods",
-  description:
-    "List pods: short id, name, status, container count, ports, created. For a pod's containers: podman_ps filters.pod.",
+  description: "List pods with their status, container count and ports.",
   input: z.object({
     filters: z
       .object({

@@ -18,8 +18,7 @@ export const podmanSystemDf = defineTool({
   name: "podman_system_df",
   family: "system",
   title: "Disk usage",
-  description:
-    "Disk used by images, containers and volumes, and what is reclaimable (`podman system df`); top=N adds the N largest of each.",
+  description: "Disk used and reclaimable by images, containers and volumes (`podman system df`).",
   input: z.object({
     top: z.number().int().min(0).max(50).default(0),
   }),

@@ -12,7 +12,7 @@ export const podmanEvents = defineTool({
   name: "podman_events",
   family: "system",
   title: "Recent Podman events",
-  description: `Podman's events of the last ${DEFAULT_EVENTS_SINCE} (or since/until), oldest first, the newest \`limit\` kept: time, type, action, id, name, exit code, health.`,
+  description: `Podman's events of the last ${DEFAULT_EVENTS_SINCE} (or since/until), oldest first, the newest \`limit\` kept.`,
   input: z.object({
     since: z.string().min(1).default(DEFAULT_EVENTS_SINCE),
     until: z.string().min(1).optional(),

@@ -15,7 +15,7 @@ export const podmanHealthcheckRun = defineTool({
   family: "system",
   title: "Run a container's health check",
   description:
-    "Run a container's health check now; answers this result, its health, failing streak and last check logs. Define one with podman_run `healthcheck`.",
+    "Run a container's health check now; answers the result, health, failing streak and last check logs.",
   input: z.object({
     name: containerName,
     log_entries: z.number().int().min(0).max(5).default(3),

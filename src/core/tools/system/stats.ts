@@ -27,8 +27,7 @@ export const podmanStats = defineTool({
   name: "podman_stats",
   family: "system",
   title: "Container resource usage",
-  description:
-    "CPU, memory, network and block I/O of running containers, busiest first. CPU is % of one CPU since start, or over sample_seconds.",
+  description: "CPU, memory, network and block I/O of running containers, busiest first.",
   input: z.object({
     names: z.array(containerName).max(50).optional().describe("Default: all running"),
     sample_seconds: z.number().int().min(0).max(10).default(0),

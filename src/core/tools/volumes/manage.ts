@@ -47,8 +47,7 @@ export const podmanVolumeLs = defineTool({
   name: "podman_volume_ls",
   family: "volumes",
   title: "List volumes",
-  description:
-    "List volumes: name, driver, mountpoint, labels, created; filters.dangling=true lists unused ones.",
+  description: "List volumes; filters.dangling=true: the unused ones.",
   input: z.object({
     filters: z
       .object({
@@ -79,8 +78,7 @@ export const podmanVolumeCreate = defineTool({
   name: "podman_volume_create",
   family: "volumes",
   title: "Create a volume",
-  description:
-    'Create a named volume (random name if none) to mount with podman_run volumes ["NAME:/path"].',
+  description: 'Create a named volume to mount with podman_run volumes ["NAME:/path"].',
   input: z.object({
     name: z.string().min(1).optional(),
     labels: z.record(z.string(), z.string()).optional(),
@@ -113,8 +111,7 @@ export const podmanVolumeRm = defineTool({
   name: "podman_volume_rm",
   family: "volumes",
   title: "Remove a volume",
-  description:
-    "Remove a volume and its data. One in use needs force=true, which REMOVES THOSE CONTAINERS too.",
+  description: "Remove a volume and its data; force=true also REMOVES THE CONTAINERS using it.",
   input: z.object({
     name: z.string().min(1),
     force: z.boolean().default(false),
