@@ -8,6 +8,8 @@ type JsonSchema = Record<string, unknown>;
  * A tool as tools/list shows it. Every listing is paid for in the context of
  * every conversation, so its JSON Schema carries only what a client acts on;
  * the call itself is still validated by the tool's zod schemas (callTool).
+ * The title is said once, as the tool's own: annotations.title is its older
+ * place, which clients read only when the tool has none.
  */
 export function listTool(tool: AnyTool): ToolListing {
   return {
@@ -16,7 +18,7 @@ export function listTool(tool: AnyTool): ToolListing {
     description: tool.description,
     inputSchema: listedSchema(tool.input, "input") as ToolListing["inputSchema"],
     outputSchema: listedSchema(tool.output, "output") as ToolListing["outputSchema"],
-    annotations: { title: tool.title, ...tool.annotations },
+    annotations: tool.annotations,
   };
 }
 
@@ -32,10 +34,11 @@ const UNBOUNDED = new Set([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
  * An input schema less what tells the model nothing: the safe-integer bounds
  * of z.number().int(), `minimum: 0` of counts and seconds, `propertyNames:
  * {type: string}` (JSON keys always are), "must not be empty" on strings and
- * `default: false` on flags. An integer's exclusive minimum n reads minimum n+1.
+ * arrays, and `default: false` on flags. An integer's exclusive minimum n reads minimum n+1.
  */
-function compactInput(node: JsonSchema): JsonSchema {
-  const { minimum, maximum, exclusiveMinimum, propertyNames, minLength, ...kept } = node;
+function compactInput(schema: JsonSchema): JsonSchema {
+  const node = asList(schema);
+  const { minimum, maximum, exclusiveMinimum, propertyNames, minLength, minItems, ...kept } = node;
   const integer = node.type === "integer";
   const lowest = integer && typeof exclusiveMinimum === "number" ? exclusiveMinimum + 1 : minimum;
   return {
@@ -45,8 +48,21 @@ function compactInput(node: JsonSchema): JsonSchema {
     ...(!integer && exclusiveMinimum !== undefined && { exclusiveMinimum }),
     ...(propertyNames !== undefined && !isPlainString(propertyNames) && { propertyNames }),
     ...(minLength !== undefined && minLength !== 1 && { minLength }),
+    ...(minItems !== undefined && minItems !== 1 && { minItems }),
     ...(node.default === false && { default: undefined }),
   };
+}
+
+/**
+ * "One or many" (`anyOf: [X, array of X]`) listed as the array: a list of one
+ * says the same, and the server still takes the single value.
+ */
+function asList(node: JsonSchema): JsonSchema {
+  const { anyOf, ...rest } = node;
+  if (!Array.isArray(anyOf) || anyOf.length !== 2) return node;
+  const [one, many] = anyOf as JsonSchema[];
+  const same = many?.type === "array" && JSON.stringify(many.items) === JSON.stringify(one);
+  return same ? { ...rest, ...many } : node;
 }
 
 /** Keywords a client needs to check structuredContent and to type it. */

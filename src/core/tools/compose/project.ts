@@ -19,9 +19,7 @@ const projectSource = {
 const describedSource = {
   file: projectSource.file.describe("Host path of the compose file"),
   content: projectSource.content.describe("The YAML, instead of file"),
-  working_dir: projectSource.working_dir.describe(
-    "With content: the host directory of relative paths",
-  ),
+  working_dir: projectSource.working_dir.describe("With content: base of relative paths"),
   project_name: projectSource.project_name.describe(
     "Default: the file's `name`, else the directory name",
   ),
@@ -63,8 +61,7 @@ export const podmanComposeUp = defineTool({
   name: "podman_compose_up",
   family: "compose",
   title: "Start a compose project",
-  description:
-    "Like `docker compose up -d`: builds or pulls images, creates networks, volumes and containers in depends_on order; recreates only what changed.",
+  description: "Like `docker compose up -d`, in depends_on order; recreates only what changed.",
   input: z.object({
     ...describedSource,
     services: z.array(z.string().min(1)).optional().describe("Only these, with their dependencies"),
@@ -135,7 +132,7 @@ export const podmanComposeDown = defineTool({
   family: "compose",
   title: "Remove a compose project",
   description:
-    "Like `docker compose down`: removes the project's containers and networks, with volumes=true its volumes. Name it as for podman_compose_up.",
+    "Like `docker compose down`; volumes=true also removes its volumes. Name the project as for podman_compose_up.",
   input: z.object({
     ...projectSource,
     volumes: z.boolean().default(false).describe("Also named and anonymous volumes"),

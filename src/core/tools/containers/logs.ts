@@ -18,7 +18,7 @@ export const podmanLogs = defineTool({
     timestamps: logArguments.timestamps,
     stream: z.enum(["stdout", "stderr", "both"]).default("both"),
     grep: logArguments.grep,
-    scan_lines: logArguments.scanLines("With grep: last lines searched (default 10000)"),
+    scan_lines: logArguments.scanLines("With grep: lines searched (default 10000)"),
     max_bytes: logArguments.maxBytes(),
   }),
   output: logResult.extend({ container: z.string() }),

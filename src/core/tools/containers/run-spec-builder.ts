@@ -22,7 +22,7 @@ const portObject = z.object({
 export const portsArgument = z
   .array(z.union([z.string(), portObject]))
   .optional()
-  .describe('"8080:80", "127.0.0.1:8080:80/udp" or "80" (any host port)');
+  .describe('"8080:80", "127.0.0.1:8080:80/udp", "80"');
 
 export const runArguments = z.object({
   image: z.string().min(1),
@@ -61,14 +61,8 @@ export const runArguments = z.object({
     })
     .optional(),
   remove: z.boolean().default(false).describe("Like --rm"),
-  detach: z.boolean().default(true).describe("false: wait for the exit, answer the logs"),
-  timeout: z
-    .number()
-    .int()
-    .min(1)
-    .max(3600)
-    .default(60)
-    .describe("With detach=false: seconds to wait for the exit"),
+  detach: z.boolean().default(true).describe("false: wait for its exit"),
+  timeout: z.number().int().min(1).max(3600).default(60).describe("With detach=false"),
   log_tail: z.number().int().min(1).default(100).describe("With detach=false"),
   max_bytes: logArguments.maxBytes("With detach=false"),
 });

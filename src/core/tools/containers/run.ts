@@ -24,7 +24,7 @@ export const podmanRun = defineTool({
   family: "containers",
   title: "Run a container",
   description:
-    "Create and start a container, pulling its image if missing (`podman run -d`); detach=false waits for the exit and answers exit code and logs.",
+    "Create and start a container (`podman run -d`), pulling its image if missing; detach=false waits for its exit.",
   input: runArguments,
   output: z.object({
     id: z.string(),

@@ -14,12 +14,12 @@ const buildArguments = z.object({
   tags: z.array(z.string().min(1)).optional(),
   context_dir: z.string().min(1).optional().describe("Host path of the build context"),
   containerfile: z.string().min(1).optional(),
-  files: stringMap().describe("With containerfile: context files, path -> text"),
+  files: stringMap().describe("Context files, path -> text"),
   containerfile_path: z
     .string()
     .min(1)
     .optional()
-    .describe("In the context (default Containerfile, else Dockerfile)"),
+    .describe("Default Containerfile, else Dockerfile"),
   build_args: stringMap().describe("ARG values"),
   target: z.string().min(1).optional(),
   labels: stringMap(),
@@ -33,7 +33,7 @@ export const podmanBuild = defineTool({
   family: "images",
   title: "Build an image",
   description:
-    "Build an image from a host directory (context_dir) or an inline `containerfile` plus `files`; answers its id and log tail, or the failing step.",
+    "Build an image from a host context_dir or an inline `containerfile` plus `files`; a failure names its step.",
   input: buildArguments,
   output: z.object({
     id: z.string().describe("Short (12 character) image id"),

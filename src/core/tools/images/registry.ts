@@ -13,7 +13,7 @@ const registryAuth = z
     password: z.string().min(1),
   })
   .optional()
-  .describe("Used for this call only, never stored");
+  .describe("For this call only");
 
 const tlsVerify = z.boolean().optional().describe("false: plain HTTP or self-signed");
 

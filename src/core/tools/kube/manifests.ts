@@ -121,7 +121,7 @@ export const podmanKubePlay = defineTool({
   family: "kube",
   title: "Play Kubernetes YAML",
   description:
-    "Create and start the pods, containers and volumes of Kubernetes YAML (`podman kube play`); replace=true REMOVES the existing ones first.",
+    "Run Kubernetes YAML (`podman kube play`); replace=true first REMOVES the pods it names.",
   input: z.object({
     ...yamlSource,
     start: z.boolean().default(true),

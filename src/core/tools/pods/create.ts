@@ -26,7 +26,7 @@ export const podmanPodCreate = defineTool({
     share: z
       .union([z.string(), z.array(z.string())])
       .optional()
-      .describe('"net,ipc,uts" (default), "none", or of cgroup, ipc, net, pid, uts'),
+      .describe('Of cgroup, ipc, net, pid, uts (default net, ipc, uts), or ["none"]'),
     hostname: z.string().optional(),
   }),
   output: z.object({

@@ -19,9 +19,7 @@ export const podmanEvents = defineTool({
     filters: z
       .object({
         type: z.enum(["container", "image", "pod", "volume", "network", "system"]).optional(),
-        event: oneOrMany().describe(
-          "e.g. create, start, died, stop, kill, remove, exec, health_status, oom, pull, push, tag, build",
-        ),
+        event: oneOrMany().describe("e.g. start, died, health_status"),
         container: oneOrMany(),
         image: oneOrMany(),
         pod: oneOrMany(),

@@ -14,8 +14,7 @@ export const podmanHealthcheckRun = defineTool({
   name: "podman_healthcheck_run",
   family: "system",
   title: "Run a container's health check",
-  description:
-    "Run a container's health check now; answers the result, health, failing streak and last check logs.",
+  description: "Run a container's health check now; answers the result and its health.",
   input: z.object({
     name: containerName,
     log_entries: z.number().int().min(0).max(5).default(3),

@@ -142,8 +142,7 @@ export const podmanVolumePrune = defineTool({
   name: "podman_volume_prune",
   family: "volumes",
   title: "Remove unused volumes",
-  description:
-    "Remove every volume no container uses, with its data. PREFER filters.label: without it every unused volume goes.",
+  description: "Remove every unused volume and its data. PREFER filters.label.",
   input: z.object({
     filters: z.object({ label: labelFilter }).optional(),
   }),
