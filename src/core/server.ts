@@ -18,6 +18,7 @@ import { checkOwnership } from "./policy/ownership.js";
 import type { ContainerPolicy } from "./policy/policy.js";
 import { contextFromTraceparent, traceToolCall } from "./telemetry.js";
 import { decodeJsonStringArguments } from "./tools/json-arguments.js";
+import { SERVER_INSTRUCTIONS } from "./tools/instructions.js";
 import { listTool } from "./tools/listing.js";
 import type { AnyTool, HostFiles, ToolContext } from "./tools/tool.js";
 
@@ -100,9 +101,7 @@ export function createMcpServer({
     { name: SERVER_NAME, version },
     {
       capabilities: { tools: {}, logging: {} },
-      instructions:
-        "Manage the Podman containers of this host. Start with podman_ps; prefer the compact " +
-        "answers and bounded logs; use podman_inspect with `fields` to fetch only what you need.",
+      instructions: SERVER_INSTRUCTIONS,
       jsonSchemaValidator: NO_ELICITATION,
     },
   );
