@@ -135,7 +135,7 @@ export const podmanComposeDown = defineTool({
     "Like `docker compose down`; volumes=true also removes its volumes. Name the project as for podman_compose_up.",
   input: z.object({
     ...projectSource,
-    volumes: z.boolean().default(false).describe("Also named and anonymous volumes"),
+    volumes: z.boolean().default(false),
     timeout: z.number().int().min(0).max(3600).optional(),
   }),
   output: z.object({

@@ -29,11 +29,11 @@ export const podmanPs = defineTool({
           .optional(),
         name: z.string().optional(),
         label: z.array(z.string()).optional(),
-        ancestor: z.string().optional().describe("Created from this image"),
+        ancestor: z.string().optional(),
         pod: z.string().optional(),
       })
       .optional(),
-    limit: z.number().int().positive().optional().describe("The newest this many"),
+    limit: z.number().int().positive().optional(),
   }),
   output: z.object({
     containers: z.array(containerSummary),

@@ -42,10 +42,10 @@ export const runArguments = z.object({
       message: 'expected "no", "always", "unless-stopped", "on-failure" or "on-failure:N"',
     })
     .optional(),
-  memory: z.string().optional().describe('e.g. "256m"'),
-  cpus: z.number().positive().optional().describe("e.g. 0.5"),
+  memory: z.string().optional(),
+  cpus: z.number().positive().optional(),
   workdir: z.string().optional(),
-  user: z.string().optional().describe('e.g. "1000:1000"'),
+  user: z.string().optional(),
   network: z.string().optional().describe('"bridge" (default), "none", "host" or a network'),
   pod: z.string().optional(),
   healthcheck: z
@@ -63,8 +63,8 @@ export const runArguments = z.object({
   remove: z.boolean().default(false).describe("Like --rm"),
   detach: z.boolean().default(true).describe("false: wait for its exit"),
   timeout: z.number().int().min(1).max(3600).default(60).describe("With detach=false"),
-  log_tail: z.number().int().min(1).default(100).describe("With detach=false"),
-  max_bytes: logArguments.maxBytes("With detach=false"),
+  log_tail: z.number().int().min(1).default(100),
+  max_bytes: logArguments.maxBytes(),
 });
 
 export type RunArguments = z.output<typeof runArguments>;

@@ -20,7 +20,7 @@ const buildArguments = z.object({
     .min(1)
     .optional()
     .describe("Default Containerfile, else Dockerfile"),
-  build_args: stringMap().describe("ARG values"),
+  build_args: stringMap(),
   target: z.string().min(1).optional(),
   labels: stringMap(),
   no_cache: z.boolean().default(false),

@@ -24,7 +24,7 @@ export const podmanImages = defineTool({
     filters: z
       .object({
         reference: z.string().optional().describe('e.g. "localhost/app" or "*/app:1.*"'),
-        dangling: z.boolean().optional().describe("true: untagged only"),
+        dangling: z.boolean().optional(),
         label: z.array(z.string()).optional(),
       })
       .optional(),

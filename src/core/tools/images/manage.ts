@@ -14,7 +14,7 @@ export const podmanTag = defineTool({
   description: "Add a name to a local image, e.g. before podman_push; no tag means :latest.",
   input: z.object({
     source: z.string().min(1),
-    target: z.string().min(1).describe('"repository[:tag]"'),
+    target: z.string().min(1),
   }),
   output: z.object({ source: z.string(), target: z.string(), id: z.string() }),
   annotations: IDEMPOTENT,

@@ -73,7 +73,7 @@ export const podmanKubeGenerate = defineTool({
   name: "podman_kube_generate",
   family: "kube",
   title: "Generate Kubernetes YAML",
-  description: "Kubernetes YAML of existing pods or containers, to replay with podman_kube_play.",
+  description: "Kubernetes YAML of existing pods or containers, for podman_kube_play.",
   input: z.object({
     names: z.array(z.string().min(1)).min(1),
     service: z.boolean().default(false),

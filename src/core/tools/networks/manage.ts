@@ -78,7 +78,7 @@ export const podmanNetworkCreate = defineTool({
     name: z.string().min(1),
     subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"'),
     gateway: z.string().optional(),
-    internal: z.boolean().optional().describe("No outside access"),
+    internal: z.boolean().optional(),
     labels: z.record(z.string(), z.string()).optional(),
     driver: z.string().optional().describe('"bridge" (default), "macvlan" or "ipvlan"'),
     dns_enabled: z.boolean().optional(),

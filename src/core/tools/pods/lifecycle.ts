@@ -66,7 +66,7 @@ export const podmanPodStop = defineTool({
   name: "podman_pod_stop",
   family: "pods",
   title: "Stop a pod",
-  description: "Stop every container of a pod: SIGTERM, then SIGKILL after `timeout` seconds.",
+  description: "Stop every container of a pod: SIGTERM, then SIGKILL after `timeout`.",
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: DESTRUCTIVE,
@@ -82,8 +82,7 @@ export const podmanPodRestart = defineTool({
   name: "podman_pod_restart",
   family: "pods",
   title: "Restart a pod",
-  description:
-    "Stop every container of a pod (SIGKILL after `timeout` seconds) and start them again.",
+  description: "Stop every container of a pod and start them again.",
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: { ...DESTRUCTIVE, idempotentHint: false },

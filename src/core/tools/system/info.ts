@@ -9,7 +9,7 @@ export const podmanInfo = defineTool({
   family: "system",
   title: "Podman and host information",
   description:
-    "Podman's version, the host (OS, kernel, cgroups, rootless, CPUs, memory), OCI runtime and storage.",
+    "Podman's version and the host: OS, kernel, cgroups, rootless, CPUs, memory, storage.",
   input: z.object({}),
   output: z.object({
     version: z.string().describe("Podman version"),

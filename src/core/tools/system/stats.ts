@@ -29,7 +29,7 @@ export const podmanStats = defineTool({
   title: "Container resource usage",
   description: "CPU, memory, network and block I/O of running containers, busiest first.",
   input: z.object({
-    names: z.array(containerName).max(50).optional().describe("Default: all running"),
+    names: z.array(containerName).max(50).optional(),
     sample_seconds: z.number().int().min(0).max(10).default(0),
   }),
   output: z.object({
