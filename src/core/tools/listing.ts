@@ -1,6 +1,6 @@
 import type { Tool as ToolListing } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
-import type { AnyTool } from "./tool.js";
+import type { AnyTool, ToolAnnotations } from "./tool.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -18,7 +18,23 @@ export function listTool(tool: AnyTool): ToolListing {
     description: tool.description,
     inputSchema: listedSchema(tool.input, "input") as ToolListing["inputSchema"],
     outputSchema: listedSchema(tool.output, "output") as ToolListing["outputSchema"],
-    annotations: tool.annotations,
+    annotations: listedAnnotations(tool.annotations),
+  };
+}
+
+/**
+ * The hints a client cannot assume. readOnlyHint and destructiveHint are always
+ * said; the others only where they differ from MCP's defaults (not idempotent,
+ * open world), and a read-only tool's destructive and idempotent hints, which
+ * MCP gives no meaning, not at all.
+ */
+function listedAnnotations(hints: ToolAnnotations): Partial<ToolAnnotations> {
+  if (hints.readOnlyHint) return { readOnlyHint: true, openWorldHint: hints.openWorldHint };
+  return {
+    readOnlyHint: false,
+    destructiveHint: hints.destructiveHint,
+    ...(hints.idempotentHint && { idempotentHint: true }),
+    ...(!hints.openWorldHint && { openWorldHint: false }),
   };
 }
 
