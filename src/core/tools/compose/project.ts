@@ -17,12 +17,10 @@ const projectSource = {
 };
 
 const describedSource = {
-  file: projectSource.file.describe("Host path of the compose file"),
-  content: projectSource.content.describe("The YAML, instead of file"),
+  file: projectSource.file.describe("A host path"),
+  content: projectSource.content.describe("Instead of file"),
   working_dir: projectSource.working_dir.describe("With content: base of relative paths"),
-  project_name: projectSource.project_name.describe(
-    "Default: the file's `name`, else the directory name",
-  ),
+  project_name: projectSource.project_name,
   env: projectSource.env.describe("For ${VAR}; the server's environment and .env are not read"),
 };
 
@@ -175,7 +173,7 @@ export const podmanComposePs = defineTool({
   family: "compose",
   title: "List a compose project's containers",
   description:
-    "Like `docker compose ps -a`: the project's containers with state, health and ports. Name it as for podman_compose_up.",
+    "Like `docker compose ps -a`, with health. Name the project as for podman_compose_up.",
   input: z.object(projectSource),
   output: z.object({
     project: z.string(),

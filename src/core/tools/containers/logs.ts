@@ -12,7 +12,7 @@ export const podmanLogs = defineTool({
     "A container's last log lines within `tail` and `max_bytes`. PREFER since, until, stream or grep to raising them.",
   input: z.object({
     name: containerName,
-    tail: logArguments.tail("-1: the whole log, within max_bytes"),
+    tail: logArguments.tail("-1: all, within max_bytes"),
     since: logArguments.since,
     until: logArguments.until,
     timestamps: logArguments.timestamps,

@@ -50,10 +50,7 @@ export const runArguments = z.object({
   pod: z.string().optional(),
   healthcheck: z
     .object({
-      test: z
-        .array(z.string())
-        .min(1)
-        .describe('["CMD", "wget", "-qO-", "URL"] or ["CMD-SHELL", "..."]'),
+      test: z.array(z.string()).min(1).describe('["CMD", ...] or ["CMD-SHELL", "..."]'),
       interval: z.string().optional().describe('e.g. "30s"'),
       timeout: z.string().optional(),
       retries: z.number().int().min(0).optional(),

@@ -10,9 +10,9 @@ import { withProgress } from "./progress.js";
 const stringMap = () => z.record(z.string(), z.string()).optional();
 
 const buildArguments = z.object({
-  tag: z.string().min(1).optional().describe('e.g. "localhost/app:dev"'),
+  tag: z.string().min(1).optional(),
   tags: z.array(z.string().min(1)).optional(),
-  context_dir: z.string().min(1).optional().describe("Host path of the build context"),
+  context_dir: z.string().min(1).optional(),
   containerfile: z.string().min(1).optional(),
   files: stringMap().describe("Context files, path -> text"),
   containerfile_path: z

@@ -20,7 +20,7 @@ export const podmanPodLogs = defineTool({
     'The logs of every container of a pod, merged in time order and tagged ("web | GET /").',
   input: z.object({
     name: podName,
-    tail: logArguments.tail("Per container; -1: whole logs, within max_bytes"),
+    tail: logArguments.tail("Per container; -1: all"),
     since: logArguments.since,
     until: logArguments.until,
     timestamps: logArguments.timestamps,
