@@ -22,6 +22,8 @@ import { decodeJsonStringArguments } from "../tools/json-arguments.js";
 import { checkOwnership } from "../policy/ownership.js";
 import type { AnyTool, ToolContext } from "../tools/tool.js";
 import { recordableArguments, withoutSecretValues } from "../tools/secret-arguments.js";
+import { SERVER_INSTRUCTIONS } from "../tools/instructions.js";
+import { listTool } from "../tools/listing.js";
 
 export const SERVER_NAME = "mcp-podman";
 
@@ -106,9 +108,7 @@ export function createMcpServer({
     { name: SERVER_NAME, version },
     {
       capabilities: { tools: {}, logging: {} },
-      instructions:
-        "Manage the Podman containers of this host. Start with podman_ps; prefer the compact " +
-        "answers and bounded logs; use podman_inspect with `fields` to fetch only what you need.",
+      instructions: SERVER_INSTRUCTIONS,
       jsonSchemaValidator: NO_ELICITATION,
     },
   );
@@ -329,22 +329,6 @@ function describeFailure(error: unknown): string {
 function sentence(text: string): string {
   const capitalised = /^[a-z]+ /.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text;
   return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
-}
-
-function listTool(tool: AnyTool): ToolListing {
-  return {
-    name: tool.name,
-    title: tool.title,
-    description: tool.description,
-    inputSchema: jsonSchema(tool.input, "input") as ToolListing["inputSchema"],
-    outputSchema: jsonSchema(tool.output, "output") as ToolListing["outputSchema"],
-    annotations: { title: tool.title, ...tool.annotations },
-  };
-}
-
-function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
-  return rest;
 }
 
 /** Changes are checked always; reads only when the tool says so (see OwnedObject). */

@@ -5,42 +5,23 @@ import { loadProject, loadProjectName } from "../../compose/load.js";
 import { withStepProgress } from "../../compose/progress.js";
 import { composePs } from "../../compose/ps.js";
 import { composeUp } from "../../compose/up.js";
-import { SUPPORTED_SERVICE_KEYS } from "../../compose/service.js";
 import { defineTool } from "../tool.js";
 
-const source = {
-  file: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "Absolute path of the compose file on the host; relative paths in it (bind mounts, env_file, " +
-        "build context) resolve against its directory, whose name is the default project name",
-    ),
-  content: z.string().min(1).optional().describe("The compose YAML itself, instead of `file`"),
-  working_dir: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "With `content`: the absolute host directory relative paths resolve against (without it, " +
-        "relative paths are an error); its name is the default project name",
-    ),
-  project_name: z
-    .string()
-    .min(1)
-    .optional()
-    .describe(
-      "Project name (lowercase letters, digits, - and _). Default: the file's top-level `name`, else " +
-        "the directory's name; required with `content` unless one of those exists",
-    ),
-  env: z
-    .record(z.string(), z.string())
-    .optional()
-    .describe(
-      "Variables for ${VAR} interpolation and value-less `environment` entries; the server's " +
-        "own environment and .env files are not read",
-    ),
+/** How a call names its project; described once, on podman_compose_up. */
+const projectSource = {
+  file: z.string().min(1).optional(),
+  content: z.string().min(1).optional(),
+  working_dir: z.string().min(1).optional(),
+  project_name: z.string().min(1).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+};
+
+const describedSource = {
+  file: projectSource.file.describe("A host path"),
+  content: projectSource.content.describe("Instead of file"),
+  working_dir: projectSource.working_dir.describe("With content: base of relative paths"),
+  project_name: projectSource.project_name,
+  env: projectSource.env.describe("For ${VAR}; the server's environment and .env are not read"),
 };
 
 const servicePorts = z
@@ -78,31 +59,18 @@ export const podmanComposeUp = defineTool({
   name: "podman_compose_up",
   family: "compose",
   title: "Start a compose project",
-  description:
-    "Like `docker compose up -d`, natively over libpod: pulls or builds the images, creates the " +
-    "project's networks and volumes, creates and starts each service's container in depends_on " +
-    "order (waiting for service_healthy and service_completed_successfully conditions). " +
-    "Idempotent: unchanged containers are kept, changed ones recreated, stopped ones started. " +
-    "Answers per service its container, id, action, state, health and ports, plus what it created. " +
-    "Unsupported keys are refused by name before anything is created; if it fails half-way it " +
-    `removes what this call created. Supported service keys: ${SUPPORTED_SERVICE_KEYS.join(", ")}.`,
+  description: "Like `docker compose up -d`, in depends_on order; recreates only what changed.",
   input: z.object({
-    ...source,
-    services: z
-      .array(z.string().min(1))
-      .optional()
-      .describe("Only these services (and what they depend on); default all"),
-    build: z
-      .boolean()
-      .default(false)
-      .describe("Build the images of services with a build section even if they exist"),
+    ...describedSource,
+    services: z.array(z.string().min(1)).optional().describe("Only these, with their dependencies"),
+    build: z.boolean().default(false).describe("Rebuild images that have a build section"),
     wait_timeout: z
       .number()
       .int()
       .min(1)
       .max(3600)
       .default(300)
-      .describe("Seconds the depends_on conditions (health, completion) may take in all"),
+      .describe("Seconds for all depends_on conditions"),
   }),
   output: upOutput,
   annotations: {
@@ -162,23 +130,11 @@ export const podmanComposeDown = defineTool({
   family: "compose",
   title: "Remove a compose project",
   description:
-    "Like `docker compose down`: stops and removes every container and network labelled with the " +
-    "project (com.docker.compose.project), and with volumes=true its named volumes too. Nothing " +
-    "else is touched. Name the project with project_name, or give the same file/content as for up. " +
-    "Answers what it removed.",
+    "Like `docker compose down`; volumes=true also removes its volumes. Name the project as for podman_compose_up.",
   input: z.object({
-    ...source,
-    volumes: z
-      .boolean()
-      .default(false)
-      .describe("Also remove the project's named volumes and its containers' anonymous volumes"),
-    timeout: z
-      .number()
-      .int()
-      .min(0)
-      .max(3600)
-      .optional()
-      .describe("Seconds to wait for each container to stop gracefully before killing it"),
+    ...projectSource,
+    volumes: z.boolean().default(false),
+    timeout: z.number().int().min(0).max(3600).optional(),
   }),
   output: z.object({
     project: z.string(),
@@ -217,10 +173,8 @@ export const podmanComposePs = defineTool({
   family: "compose",
   title: "List a compose project's containers",
   description:
-    "Like `docker compose ps -a`: the project's containers (found by label), one line each: " +
-    "service, name, state, status, health, exit code and published ports. Name the project with " +
-    "project_name, or give the same file/content as for up.",
-  input: z.object(source),
+    "Like `docker compose ps -a`, with health. Name the project as for podman_compose_up.",
+  input: z.object(projectSource),
   output: z.object({
     project: z.string(),
     containers: z.array(

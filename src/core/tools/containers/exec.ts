@@ -21,37 +21,17 @@ export const podmanExec = defineTool({
   family: "containers",
   title: "Run a command in a container",
   description:
-    "Run a command inside a running container and answer its exit code, stdout and stderr " +
-    "(each bounded to the last `max_bytes`). No shell is involved: use " +
-    '["sh", "-c", "..."] for pipes and redirections. A command still running after `timeout` ' +
-    "seconds is reported with its output so far and keeps running in the container. `stdin` " +
-    'is written to the command\'s input, then closed: pipe a script to ["sh", "-s"], SQL ' +
-    'to a client, or a file to ["sh", "-c", "cat > /path"]. Binary output comes back as ' +
-    "base64.",
+    'Run a command in a running container; answers exit code, stdout, stderr. No shell: use ["sh", "-c", "..."]. `stdin` is piped in, then closed.',
   input: z.object({
     name: containerName,
-    command: z
-      .array(z.string())
-      .min(1)
-      .describe('Command and arguments, e.g. ["ls", "-la", "/app"]'),
-    env: z.record(z.string(), z.string()).optional().describe("Extra environment variables"),
-    workdir: z.string().optional().describe("Working directory for the command"),
-    user: z.string().optional().describe('User to run as, e.g. "root" or "1000"'),
-    stdin: z
-      .string()
-      .optional()
-      .describe("Input for the command, then end of input (bounded by --max-copy-bytes)"),
-    stdin_encoding: byteEncoding
-      .default("utf8")
-      .describe('"utf8" (default), or "base64" for binary stdin'),
-    timeout: z
-      .number()
-      .int()
-      .min(1)
-      .max(3600)
-      .default(60)
-      .describe("Seconds to wait for the command"),
-    max_bytes: logArguments.maxBytes("The most bytes to return of stdout and of stderr, each"),
+    command: z.array(z.string()).min(1),
+    env: z.record(z.string(), z.string()).optional(),
+    workdir: z.string().optional(),
+    user: z.string().optional(),
+    stdin: z.string().optional(),
+    stdin_encoding: byteEncoding.default("utf8"),
+    timeout: z.number().int().min(1).max(3600).default(60),
+    max_bytes: logArguments.maxBytes("Each of stdout and stderr"),
   }),
   output: z.object({
     exit_code: z.number().int().nullable().describe("null while the command is still running"),

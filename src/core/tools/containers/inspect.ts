@@ -41,17 +41,10 @@ export const podmanInspect = defineTool({
   family: "containers",
   title: "Inspect a container",
   description:
-    "Podman's full inspect document of one container, or only the `fields` you name as dotted " +
-    'paths (e.g. ["State.Status", "Config.Env", "NetworkSettings.Ports", "Mounts"]). ' +
-    "PREFER fields: the full document is several kilobytes. Secrets are hidden wherever they " +
-    "appear in it (values of names that look secret such as PASSWORD, TOKEN, KEY; passwords in " +
-    "URLs; Authorization headers; private keys); their names stay.",
+    "Podman's inspect document of a container, secrets masked. PREFER `fields` such as State.Status, Config.Env, Mounts.",
   input: z.object({
     name: containerName,
-    fields: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('Dotted paths to return instead of the whole document, e.g. "State.ExitCode"'),
+    fields: z.array(z.string().min(1)).optional(),
   }),
   output: inspectOutput,
   annotations: READ_ONLY,

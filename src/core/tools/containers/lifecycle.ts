@@ -11,20 +11,9 @@ import {
 } from "../../podman/containers.js";
 import { defineTool, type ToolContext } from "../tool.js";
 
-export const containerName = z
-  .string()
-  .min(1)
-  .describe("Container name or id (a unique id prefix works too)");
+export const containerName = z.string().min(1);
 
-const stopTimeout = z
-  .number()
-  .int()
-  .min(0)
-  .max(3600)
-  .optional()
-  .describe(
-    "Seconds to wait for a graceful stop before killing (default: the container's own, usually 10)",
-  );
+const stopTimeout = z.number().int().min(0).max(3600).optional();
 
 const stateResult = z.object({
   id: z.string(),
@@ -52,8 +41,7 @@ export const podmanStart = defineTool({
   family: "containers",
   title: "Start a container",
   description:
-    "Start a created or stopped container. Starting a running container is not an error. " +
-    "Answers the resulting state; a container that exits at once is reported with its exit code.",
+    "Start a created or stopped container; answers its state, or its exit code if it exits at once.",
   input: z.object({ name: containerName }),
   output: stateResult,
   annotations: IDEMPOTENT,
@@ -69,9 +57,7 @@ export const podmanStop = defineTool({
   name: "podman_stop",
   family: "containers",
   title: "Stop a container",
-  description:
-    "Stop a running container (SIGTERM, then SIGKILL after `timeout` seconds). " +
-    "Stopping a stopped container is not an error: the answer says it was already stopped.",
+  description: "Stop a container: SIGTERM, then SIGKILL after `timeout`.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
   annotations: DESTRUCTIVE,
@@ -87,8 +73,7 @@ export const podmanRestart = defineTool({
   name: "podman_restart",
   family: "containers",
   title: "Restart a container",
-  description:
-    "Stop (gracefully, within `timeout` seconds) and start a container again; starts it if it was stopped.",
+  description: "Stop a container and start it again; starts a stopped one.",
   input: z.object({ name: containerName, timeout: stopTimeout }),
   output: stateResult,
   annotations: { ...DESTRUCTIVE, idempotentHint: false },
@@ -105,13 +90,11 @@ export const podmanRm = defineTool({
   family: "containers",
   title: "Remove a container",
   description:
-    "Remove a container. A running container needs force=true (it is stopped first, killed " +
-    "after `timeout` seconds). " +
-    "volumes=true also removes the anonymous volumes it created.",
+    "Remove a container; a running one needs force=true, volumes=true removes its anonymous volumes.",
   input: z.object({
     name: containerName,
-    force: z.boolean().default(false).describe("Stop and remove a running container"),
-    volumes: z.boolean().default(false).describe("Also remove its anonymous volumes"),
+    force: z.boolean().default(false),
+    volumes: z.boolean().default(false),
     timeout: stopTimeout,
   }),
   output: z.object({ removed: z.array(z.string()).describe("Short ids of removed containers") }),

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { GREP_SYNTAX, GrepPattern, MAX_GREP_LENGTH } from "../../text/grep.js";
+import { GrepPattern, MAX_GREP_LENGTH } from "../../text/grep.js";
 import { TailBuffer } from "../../podman/bounded-text.js";
 import { containerLogs } from "../../podman/containers.js";
 import { decodeLogLines } from "../../podman/log-frames.js";
@@ -36,29 +36,25 @@ export const logArguments = {
       .refine((n) => n !== 0, { message: "tail must be at least 1, or -1 for the whole log" })
       .default(100)
       .describe(description),
-  since: z
-    .string()
-    .optional()
-    .describe(
-      'Only lines after this time: RFC 3339, a Unix timestamp, or a duration such as "10m"',
-    ),
-  until: z.string().optional().describe("Only lines before this time (same forms as since)"),
-  timestamps: z.boolean().default(false).describe("Prefix each line with its timestamp"),
+  since: z.string().optional(),
+  until: z.string().optional(),
+  timestamps: z.boolean().default(false),
   grep: z
     .string()
     .max(MAX_GREP_LENGTH)
     .optional()
-    .describe(`Only lines containing a match of this regular expression, in ${GREP_SYNTAX}`),
+    .describe("Regex in RE2 syntax, no backreferences or lookaround"),
   scanLines: (description: string) =>
     z.number().int().positive().max(1_000_000).optional().describe(description),
-  maxBytes: (description: string) =>
-    z
+  maxBytes: (description?: string) => {
+    const maxBytes = z
       .number()
       .int()
       .min(256)
       .max(1024 * 1024)
-      .default(DEFAULT_MAX_LOG_BYTES)
-      .describe(description),
+      .default(DEFAULT_MAX_LOG_BYTES);
+    return description ? maxBytes.describe(description) : maxBytes;
+  },
 };
 
 export interface LogOptions {

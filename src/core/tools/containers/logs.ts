@@ -16,29 +16,22 @@ export const podmanLogs = defineTool({
   family: "containers",
   title: "Read a container's logs",
   description:
-    "The last lines of a container's logs, bounded: `tail` lines (default 100) within `max_bytes` " +
-    "(default 16 KiB); the answer says when and how much it left out. Narrow with since/until, " +
-    "stream and grep (a regular expression over the last `scan_lines` lines) rather than raising the limits. " +
-    "PREFER follow with until_match to watch a start-up or a test run live (new lines stream as " +
-    "progress notifications) over calling it again and again; podman_wait waits for readiness. " +
-    "Following needs a container mcp-podman created (unless an admin token without --managed-only).",
+    "A container's last log lines within `tail` and `max_bytes`. PREFER since, until, stream or grep to raising them. follow streams new lines as progress until until_match.",
   input: z.object({
     name: containerName,
-    tail: logArguments.tail(
-      "Number of last lines to return; -1 for the whole log (still bounded by max_bytes)",
-    ),
+    tail: logArguments.tail("-1: all, within max_bytes"),
     since: logArguments.since,
     until: logArguments.until,
     timestamps: logArguments.timestamps,
     stream: z.enum(["stdout", "stderr", "both"]).default("both"),
     grep: logArguments.grep,
-    scan_lines: logArguments.scanLines("With grep: how many last lines to search (default 10000)"),
-    max_bytes: logArguments.maxBytes("The most bytes of log text to return"),
+    scan_lines: logArguments.scanLines("With grep: lines searched (default 10000)"),
+    max_bytes: logArguments.maxBytes(),
     ...followArguments,
   }),
   output: logResult.extend({
     container: z.string(),
-    follow: followResult.optional().describe("Set when it followed the log"),
+    follow: followResult.optional(),
   }),
   annotations: READ_ONLY,
   // A follow holds a Podman request open for minutes: only on what the caller may change.

@@ -20,33 +20,21 @@ export const podmanPs = defineTool({
   name: "podman_ps",
   family: "containers",
   title: "List containers",
-  description:
-    "List containers as a compact table: short id, name, image, state, status, published ports, pod. " +
-    "Running containers only unless all=true. Use filters to narrow the list instead of listing " +
-    "everything; use podman_inspect for the details of one container.",
+  description: "List containers, running ones unless all=true; narrow with filters.",
   input: z.object({
-    all: z.boolean().default(false).describe("Include stopped and created containers"),
+    all: z.boolean().default(false),
     filters: z
       .object({
         status: z
           .enum(["created", "running", "paused", "exited", "stopping", "unknown", "configured"])
-          .optional()
-          .describe("Only containers in this state"),
-        name: z.string().optional().describe("Only containers whose name matches (regex)"),
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only containers with all these labels: "key" or "key=value"'),
-        ancestor: z.string().optional().describe("Only containers created from this image"),
-        pod: z.string().optional().describe("Only containers in this pod (name or id)"),
+          .optional(),
+        name: z.string().optional(),
+        label: z.array(z.string()).optional(),
+        ancestor: z.string().optional(),
+        pod: z.string().optional(),
       })
       .optional(),
-    limit: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe("Return at most this many of the most recently created containers"),
+    limit: z.number().int().positive().optional(),
   }),
   output: z.object({
     containers: z.array(containerSummary),

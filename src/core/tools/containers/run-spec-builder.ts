@@ -10,8 +10,8 @@ import { logArguments } from "./log-tail.js";
 
 const portObject = z.object({
   container_port: z.number().int().min(1).max(65535),
-  host_port: z.number().int().min(0).max(65535).optional().describe("Omit to let Podman choose"),
-  host_ip: z.string().optional().describe("Bind address, e.g. 127.0.0.1"),
+  host_port: z.number().int().min(0).max(65535).optional(),
+  host_ip: z.string().optional(),
   protocol: z.enum(["tcp", "udp", "sctp"]).optional(),
   range: z.number().int().min(1).optional(),
 });
@@ -20,29 +20,19 @@ const portObject = z.object({
 export const portsArgument = z
   .array(z.union([z.string(), portObject]))
   .optional()
-  .describe(
-    'Published ports: "8080:80", "127.0.0.1:8080:80/udp", "80" (host port chosen by Podman) ' +
-      "or objects {container_port, host_port, host_ip, protocol}",
-  );
+  .describe('"8080:80", "127.0.0.1:8080:80/udp", "80"');
 
 export const runArguments = z.object({
-  image: z
-    .string()
-    .min(1)
-    .describe('Image reference, e.g. "docker.io/library/nginx:1.27" or a local image name'),
-  name: z.string().min(1).optional().describe("Container name (must be unused)"),
-  command: z.array(z.string()).optional().describe('Command and arguments, e.g. ["sleep", "60"]'),
-  entrypoint: z.array(z.string()).optional().describe("Replace the image's entrypoint"),
-  env: z.record(z.string(), z.string()).optional().describe('Environment, e.g. {"PORT": "8080"}'),
+  image: z.string().min(1),
+  name: z.string().min(1).optional(),
+  command: z.array(z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
   ports: portsArgument,
   volumes: z
     .array(z.string())
     .optional()
-    .describe(
-      'Volumes: "name:/path[:ro]" (named volume: one mcp-podman created, or a new one it ' +
-        'creates now) or "/host/path:/path[:ro]" (bind mount, only below the host directories ' +
-        "the server allows)",
-    ),
+    .describe('"volume:/path[:ro]" or "/host/path:/path[:ro]"'),
   labels: z.record(z.string(), z.string()).optional(),
   secrets: secretsArgument,
   restart_policy: z
@@ -50,43 +40,27 @@ export const runArguments = z.object({
     .regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, {
       message: 'expected "no", "always", "unless-stopped", "on-failure" or "on-failure:N"',
     })
-    .optional()
-    .describe('"no", "always", "unless-stopped", "on-failure" or "on-failure:N"'),
-  memory: z.string().optional().describe('Memory limit, e.g. "256m" or "1g"'),
-  cpus: z.number().positive().optional().describe("CPU limit, e.g. 0.5 or 2"),
-  workdir: z.string().optional().describe("Working directory inside the container"),
-  user: z.string().optional().describe('User (and group) to run as, e.g. "1000:1000"'),
-  network: z
-    .string()
-    .optional()
-    .describe('"bridge" (default), "none", "host", or the name of a Podman network'),
-  pod: z.string().optional().describe("Put the container in this existing pod"),
+    .optional(),
+  memory: z.string().optional(),
+  cpus: z.number().positive().optional(),
+  workdir: z.string().optional(),
+  user: z.string().optional(),
+  network: z.string().optional().describe('"bridge" (default), "none", "host" or a network'),
+  pod: z.string().optional(),
   healthcheck: z
     .object({
-      test: z
-        .array(z.string())
-        .min(1)
-        .describe('e.g. ["CMD", "wget", "-q", "-O-", "http://localhost/"] or ["CMD-SHELL", "..."]'),
+      test: z.array(z.string()).min(1).describe('["CMD", ...] or ["CMD-SHELL", "..."]'),
       interval: z.string().optional().describe('e.g. "30s"'),
-      timeout: z.string().optional().describe('e.g. "5s"'),
+      timeout: z.string().optional(),
       retries: z.number().int().min(0).optional(),
-      start_period: z.string().optional().describe('e.g. "10s"'),
+      start_period: z.string().optional(),
     })
     .optional(),
-  remove: z.boolean().default(false).describe("Remove the container once it exits"),
-  detach: z
-    .boolean()
-    .default(true)
-    .describe("true: answer once started; false: wait for it to exit and answer its logs"),
-  timeout: z
-    .number()
-    .int()
-    .min(1)
-    .max(3600)
-    .default(60)
-    .describe("With detach=false: seconds to wait for the exit before answering anyway"),
-  log_tail: z.number().int().min(1).default(100).describe("With detach=false: log lines to return"),
-  max_bytes: logArguments.maxBytes("With detach=false: the most log bytes to return"),
+  remove: z.boolean().default(false).describe("Like --rm"),
+  detach: z.boolean().default(true).describe("false: wait for its exit"),
+  timeout: z.number().int().min(1).max(3600).default(60).describe("With detach=false"),
+  log_tail: z.number().int().min(1).default(100),
+  max_bytes: logArguments.maxBytes(),
 });
 
 export type RunArguments = z.output<typeof runArguments>;

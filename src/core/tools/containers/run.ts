@@ -31,12 +31,7 @@ export const podmanRun = defineTool({
   family: "containers",
   title: "Run a container",
   description:
-    "Create and start a container from an image (pulled first when missing), like `podman run -d`. " +
-    "Answers its id, name, state and published ports. With detach=false it waits up to `timeout` " +
-    "seconds for the container to exit and answers the exit code and the tail of its logs. " +
-    "If the call times out, the container may exist: check with podman_ps before retrying. " +
-    "The server's policy may refuse the host network, bind mounts or an image's registry " +
-    "before creating anything; the refusal names the rule.",
+    "Create and start a container (`podman run -d`), pulling its image if missing; detach=false waits for its exit.",
   input: runArguments,
   output: z.object({
     id: z.string(),

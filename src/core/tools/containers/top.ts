@@ -40,26 +40,11 @@ export const podmanTop = defineTool({
   family: "containers",
   title: "List a container's processes",
   description:
-    "The processes running in a container, as Podman reads them from /proc: by default user, " +
-    "pid, ppid, %CPU, elapsed time, tty, CPU time and command line. Choose the columns with " +
-    "`ps_args` (format descriptors such as pid, user, args, state, etime). Bounded to `limit` " +
-    "processes (and says how many there were); long command lines are cut. Secrets are hidden " +
-    "in command lines. The container must be running.",
+    "The processes of a running container (`podman top`); secrets in command lines masked.",
   input: z.object({
     name: containerName,
-    ps_args: z
-      .array(z.enum(DESCRIPTORS))
-      .min(1)
-      .max(DESCRIPTORS.length)
-      .optional()
-      .describe("The columns, as ps format descriptors (default: Podman's own set)"),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .default(100)
-      .describe("At most this many processes, in Podman's order"),
+    ps_args: z.array(z.enum(DESCRIPTORS)).min(1).max(DESCRIPTORS.length).optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
   }),
   output: z.object({
     id: z.string().describe("Short id"),

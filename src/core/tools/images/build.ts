@@ -7,46 +7,25 @@ import { defineTool } from "../tool.js";
 import { type BuildSource, checkedBuildContext } from "../../policy/checked-build-context.js";
 import { withProgress } from "./progress.js";
 
-const stringMap = (what: string) => z.record(z.string(), z.string()).optional().describe(what);
+const stringMap = () => z.record(z.string(), z.string()).optional();
 
 const buildArguments = z.object({
-  tag: z.string().min(1).optional().describe('Name of the built image, e.g. "localhost/app:dev"'),
-  tags: z.array(z.string().min(1)).optional().describe("Several names (instead of, or with, tag)"),
-  context_dir: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Absolute path of the build context directory on the host (sent to Podman as a tar)"),
-  containerfile: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Inline Containerfile text, instead of context_dir"),
-  files: stringMap(
-    'With an inline containerfile: small files of the context, path -> text, e.g. {"app/main.sh": "..."}',
-  ),
+  tag: z.string().min(1).optional(),
+  tags: z.array(z.string().min(1)).optional(),
+  context_dir: z.string().min(1).optional(),
+  containerfile: z.string().min(1).optional(),
+  files: stringMap().describe("Context files, path -> text"),
   containerfile_path: z
     .string()
     .min(1)
     .optional()
-    .describe(
-      "Path of the Containerfile inside the context, relative (default: Containerfile, then Dockerfile)",
-    ),
-  build_args: stringMap("ARG values, name -> value"),
-  target: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Build only up to this stage of a multi-stage file"),
-  labels: stringMap("Labels to set on the image"),
-  no_cache: z.boolean().default(false).describe("Do not reuse cached layers"),
-  pull: z.boolean().default(false).describe("Pull base images even when present"),
-  timeout: z
-    .number()
-    .int()
-    .positive()
-    .default(1800)
-    .describe("Seconds to wait for the build before giving up"),
+    .describe("Default Containerfile, else Dockerfile"),
+  build_args: stringMap(),
+  target: z.string().min(1).optional(),
+  labels: stringMap(),
+  no_cache: z.boolean().default(false),
+  pull: z.boolean().default(false).describe("Pull base images even if present"),
+  timeout: z.number().int().positive().default(1800),
 });
 
 export const podmanBuild = defineTool({
@@ -54,14 +33,7 @@ export const podmanBuild = defineTool({
   family: "images",
   title: "Build an image",
   description:
-    "Build an image from a Containerfile, either from a directory on the host (context_dir) or " +
-    "from an inline `containerfile` plus small inline `files`. Answers the image's short id, its " +
-    "names and the last lines of the build log; a failing build names the step that failed and " +
-    "its last output. Sends each STEP as a progress notification. The server checks the " +
-    "Containerfile first and refuses what its policy forbids or cannot judge (parser " +
-    "directives, heredocs, ONBUILD, bind, secret and ssh mounts, images named through " +
-    "variables, ADD of URLs without --allow-build-network); RUN steps get no network unless " +
-    "the server was started with --allow-build-network.",
+    "Build an image from a host context_dir or an inline `containerfile` plus `files`; a failure names its step.",
   input: buildArguments,
   output: z.object({
     id: z.string().describe("Short (12 character) image id"),

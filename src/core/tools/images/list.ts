@@ -18,22 +18,14 @@ export const podmanImages = defineTool({
   name: "podman_images",
   family: "images",
   title: "List images",
-  description:
-    "List local images as a compact table: short id, tags, size, creation time. Use filters " +
-    "(reference, dangling, label) to narrow the list; all=true adds intermediate build images.",
+  description: "List local images; all=true adds intermediate ones.",
   input: z.object({
-    all: z.boolean().default(false).describe("Include intermediate images"),
+    all: z.boolean().default(false),
     filters: z
       .object({
-        reference: z
-          .string()
-          .optional()
-          .describe('Only images whose name matches, e.g. "localhost/app" or "*/app:1.*"'),
-        dangling: z.boolean().optional().describe("true: only untagged images; false: only tagged"),
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only images with all these labels: "key" or "key=value"'),
+        reference: z.string().optional().describe('e.g. "*/app:1.*"'),
+        dangling: z.boolean().optional(),
+        label: z.array(z.string()).optional(),
       })
       .optional(),
   }),

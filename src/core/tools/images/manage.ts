@@ -11,15 +11,10 @@ export const podmanTag = defineTool({
   name: "podman_tag",
   family: "images",
   title: "Tag an image",
-  description:
-    'Give a local image another name, e.g. "registry.example.com/team/app:1.2" before podman_push. ' +
-    "A name without a tag gets :latest; a name already on another image moves to this one. " +
-    "Answers the image's short id. With --allowed-registries the new name must be in one of " +
-    "them (a name without a registry means localhost/NAME) and the image must already carry " +
-    "such a name or have been built by this server.",
+  description: "Add a name to a local image, e.g. before podman_push; no tag means :latest.",
   input: z.object({
-    source: z.string().min(1).describe("Existing image name or id"),
-    target: z.string().min(1).describe('New name, "repository[:tag]"'),
+    source: z.string().min(1),
+    target: z.string().min(1),
   }),
   output: z.object({ source: z.string(), target: z.string(), id: z.string() }),
   annotations: IDEMPOTENT,
@@ -42,12 +37,10 @@ export const podmanRmi = defineTool({
   family: "images",
   title: "Remove an image",
   description:
-    "Remove a local image name. An image with several names only loses that name; the image " +
-    "itself is deleted with its last name. An image used by containers needs force=true (which " +
-    "also removes those containers). Answers what was untagged and what was deleted.",
+    "Remove an image name; the image goes with its last name. force=true also removes containers using it.",
   input: z.object({
-    reference: z.string().min(1).describe("Image name or id"),
-    force: z.boolean().default(false).describe("Also remove containers using it"),
+    reference: z.string().min(1),
+    force: z.boolean().default(false),
   }),
   output: z.object({
     untagged: z.array(z.string()).describe("Names removed"),
@@ -71,20 +64,12 @@ export const podmanImagePrune = defineTool({
   name: "podman_image_prune",
   family: "images",
   title: "Prune images",
-  description:
-    "Remove dangling (untagged) images, or with dangling_only=false every image no container " +
-    "uses. Narrow it with filters.label. Answers the short ids removed and the bytes freed.",
+  description: "Remove dangling images, or with dangling_only=false every image no container uses.",
   input: z.object({
-    dangling_only: z
-      .boolean()
-      .default(true)
-      .describe("false also removes tagged images that no container uses"),
+    dangling_only: z.boolean().default(true),
     filters: z
       .object({
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only images with all these labels: "key" or "key=value"'),
+        label: z.array(z.string()).optional(),
       })
       .optional(),
   }),

@@ -13,32 +13,25 @@ const registryAuth = z
     password: z.string().min(1),
   })
   .optional()
-  .describe("Registry credentials for this call only; never stored or echoed back");
+  .describe("For this call only");
 
-const tlsVerify = z
-  .boolean()
-  .optional()
-  .describe("false for a registry served over plain HTTP or with a self-signed certificate");
+const tlsVerify = z.boolean().optional().describe("false: plain HTTP or self-signed");
 
 export const podmanPull = defineTool({
   name: "podman_pull",
   family: "images",
   title: "Pull an image",
   description:
-    "Pull an image from a registry (always asks the registry, like `podman pull`) and answer its " +
-    "short id. Sends progress notifications while it runs. podman_run pulls missing images " +
-    "itself: use this to refresh a tag or to pull ahead of time. With --allowed-registries the " +
-    "reference must come from one of them (a short name means docker.io) and Podman is sent it " +
-    "fully qualified.",
+    "Pull an image, always asking the registry (`podman pull`). podman_run pulls missing images itself.",
   input: z.object({
-    reference: z.string().min(1).describe('Image reference, e.g. "quay.io/org/app:1.2"'),
+    reference: z.string().min(1),
     tls_verify: tlsVerify,
     auth: registryAuth,
     platform: z
       .string()
       .regex(/^[a-z0-9_-]+(\/[a-z0-9_.-]+){0,2}$/i, 'expected "os/arch[/variant]"')
       .optional()
-      .describe('Pull this platform instead of the host\'s, e.g. "linux/arm64"'),
+      .describe('e.g. "linux/arm64"'),
   }),
   output: z.object({
     reference: z.string(),
@@ -72,18 +65,14 @@ export const podmanPush = defineTool({
   name: "podman_push",
   family: "images",
   title: "Push an image",
-  description:
-    "Push a local image to a registry, to `destination` (a full reference such as " +
-    '"registry.example.com/team/app:1.2") or to the registry its own name points at. Replaces ' +
-    "the destination tag in the registry. Sends progress notifications while it runs. With " +
-    "--allowed-registries the destination must be in one of them.",
+  description: "Push a local image to `destination`, or to the registry its name points at.",
   input: z.object({
-    reference: z.string().min(1).describe("Local image name or id"),
+    reference: z.string().min(1),
     destination: z
       .string()
       .min(1)
       .optional()
-      .describe("Where to push; defaults to `reference` (which must then name a registry)"),
+      .describe("Default: reference, which must name a registry"),
     tls_verify: tlsVerify,
     auth: registryAuth,
   }),

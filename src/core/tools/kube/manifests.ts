@@ -23,12 +23,8 @@ import { maskYamlSecrets } from "../../policy/secrets.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
 const yamlSource = {
-  content: z.string().min(1).optional().describe("The Kubernetes YAML itself"),
-  file: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Path of a YAML file on the host running this server (instead of content)"),
+  content: z.string().min(1).optional(),
+  file: z.string().min(1).optional().describe("Host path, instead of content"),
 };
 
 /** The YAML text from exactly one of `content` and `file` (checked by the plan made of it). */
@@ -76,14 +72,10 @@ export const podmanKubeGenerate = defineTool({
   name: "podman_kube_generate",
   family: "kube",
   title: "Generate Kubernetes YAML",
-  description:
-    "Generate Kubernetes YAML (a Pod per pod or container, plus a Service with service=true) " +
-    "from existing pods or containers, to recreate them later with podman_kube_play or to " +
-    "deploy them to Kubernetes. A container inside a pod cannot be named alone: name its pod. " +
-    "Answers the YAML text.",
+  description: "Kubernetes YAML of existing pods or containers, for podman_kube_play.",
   input: z.object({
-    names: z.array(z.string().min(1)).min(1).describe("Names or ids of pods or containers"),
-    service: z.boolean().default(false).describe("Also generate a Service for published ports"),
+    names: z.array(z.string().min(1)).min(1),
+    service: z.boolean().default(false),
   }),
   output: z.object({ yaml: z.string() }),
   annotations: READ_ONLY,
@@ -128,23 +120,12 @@ export const podmanKubePlay = defineTool({
   family: "kube",
   title: "Play Kubernetes YAML",
   description:
-    "Create (and by default start) the pods, containers and volumes described by Kubernetes " +
-    "YAML (Pod, Deployment, PersistentVolumeClaim, ConfigMap, ...), like `podman kube play`; " +
-    "images are pulled when missing. Give the YAML as `content` or as a `file` path on the " +
-    "host. replace=true first tears down what the YAML describes, REMOVING those existing " +
-    "pods. Answers the pods with their containers' names and states.",
+    "Run Kubernetes YAML (`podman kube play`); replace=true first REMOVES the pods it names.",
   input: z.object({
     ...yamlSource,
-    start: z.boolean().default(true).describe("Start the pods (false: only create them)"),
-    network: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Podman network to attach the pods to (default: Podman's kube network)"),
-    replace: z
-      .boolean()
-      .default(false)
-      .describe("Remove the existing pods and containers the YAML names before playing it"),
+    start: z.boolean().default(true),
+    network: z.string().min(1).optional(),
+    replace: z.boolean().default(false),
   }),
   output: z.object({
     pods: z.array(playedPod),
@@ -234,10 +215,7 @@ export const podmanKubeDown = defineTool({
   name: "podman_kube_down",
   family: "kube",
   title: "Tear down Kubernetes YAML",
-  description:
-    "Stop and remove the pods (with their containers) described by Kubernetes YAML, like " +
-    "`podman kube down`; volumes are kept. Give the same YAML as to podman_kube_play, as " +
-    "`content` or as a `file` path on the host. Answers the removed pods' ids.",
+  description: "Stop and remove the pods of Kubernetes YAML (`podman kube down`); volumes stay.",
   input: z.object(yamlSource),
   output: z.object({
     removed_pods: z.array(z.string()).describe("Short ids of the removed pods"),

@@ -14,7 +14,7 @@ import { shortId } from "../../podman/ids.js";
 import { projectFields } from "../projection.js";
 import { defineTool } from "../tool.js";
 
-const networkName = z.string().min(1).describe("Network name or id");
+const networkName = z.string().min(1);
 
 const networkSummary = z.object({
   name: z.string(),
@@ -40,19 +40,13 @@ export const podmanNetworkLs = defineTool({
   name: "podman_network_ls",
   family: "networks",
   title: "List networks",
-  description:
-    "List Podman networks as a compact table: name, short id, driver, subnets, whether DNS " +
-    "(name resolution between containers) is on and whether it is internal. Use " +
-    "podman_network_inspect for the details of one network.",
+  description: "List networks with their driver, subnets and DNS.",
   input: z.object({
     filters: z
       .object({
-        name: z.string().optional().describe("Only networks whose name matches (regex)"),
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only networks with all these labels: "key" or "key=value"'),
-        driver: z.string().optional().describe('Only networks of this driver, e.g. "bridge"'),
+        name: z.string().optional(),
+        label: z.array(z.string()).optional(),
+        driver: z.string().optional(),
       })
       .optional(),
   }),
@@ -79,27 +73,20 @@ export const podmanNetworkCreate = defineTool({
   family: "networks",
   title: "Create a network",
   description:
-    "Create a Podman network; attach containers with podman_run network=<name>. Without a " +
-    "subnet Podman picks a free one. Turn dns_enabled on so containers reach each other by " +
-    "name. Answers its name, short id and subnets with their gateways.",
+    "Create a network for podman_run network=NAME; dns_enabled=true lets containers reach each other by name.",
   input: z.object({
-    name: z.string().min(1).describe("Network name (must be unused)"),
-    subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"; a free one if omitted'),
-    gateway: z.string().optional().describe("Gateway address inside the subnet (needs subnet)"),
-    internal: z.boolean().optional().describe("Cut it off from the outside world"),
+    name: z.string().min(1),
+    subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"'),
+    gateway: z.string().optional(),
+    internal: z.boolean().optional(),
     labels: z.record(z.string(), z.string()).optional(),
     driver: z.string().optional().describe('"bridge" (default), "macvlan" or "ipvlan"'),
-    dns_enabled: z
-      .boolean()
-      .optional()
-      .describe("Name resolution between its containers (Podman's API default: off)"),
+    dns_enabled: z.boolean().optional(),
     interface_name: z
       .string()
       .max(15)
       .optional()
-      .describe(
-        "Name of the host bridge (or parent interface for macvlan); Podman picks one if omitted",
-      ),
+      .describe("Host bridge (macvlan: parent interface)"),
   }),
   output: z.object({
     name: z.string(),
@@ -153,25 +140,11 @@ export const podmanNetworkRm = defineTool({
   name: "podman_network_rm",
   family: "networks",
   title: "Remove a network",
-  description:
-    "Remove a network. A network with containers attached is refused unless force=true, which " +
-    "REMOVES THOSE CONTAINERS (and their pods) too, stopping running ones first.",
+  description: "Remove a network; force=true also REMOVES THE CONTAINERS and pods attached.",
   input: z.object({
     name: networkName,
-    force: z
-      .boolean()
-      .default(false)
-      .describe("Also remove the containers and pods attached to it"),
-    timeout: z
-      .number()
-      .int()
-      .min(0)
-      .max(3600)
-      .optional()
-      .describe(
-        "With force: seconds each container gets to stop before it is killed (Podman 5; " +
-          "Podman 4 uses each container's own stop timeout)",
-      ),
+    force: z.boolean().default(false),
+    timeout: z.number().int().min(0).max(3600).optional(),
   }),
   output: z.object({ removed: z.array(z.string()) }),
   annotations: DESTRUCTIVE,
@@ -205,15 +178,10 @@ export const podmanNetworkInspect = defineTool({
   name: "podman_network_inspect",
   family: "networks",
   title: "Inspect a network",
-  description:
-    "Podman's inspect document of one network (subnets, gateway, bridge, DNS, options, labels), " +
-    'or only the `fields` you name as dotted paths, e.g. ["subnets", "dns_enabled"].',
+  description: "Podman's inspect document of a network, or only `fields` such as subnets.",
   input: z.object({
     name: networkName,
-    fields: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('Dotted paths to return instead of the whole document, e.g. "subnets.0.subnet"'),
+    fields: z.array(z.string().min(1)).optional(),
   }),
   output: z.object({
     id: z.string(),

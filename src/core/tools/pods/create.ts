@@ -15,26 +15,20 @@ export const podmanPodCreate = defineTool({
   family: "pods",
   title: "Create a pod",
   description:
-    "Create a pod: a group of containers sharing network (one IP, localhost between them), IPC " +
-    "and UTS namespaces. Ports are published on the pod, not on its containers: give them here, " +
-    "then add containers with podman_run pod=<name>. The pod starts with its first container. " +
-    "Answers its short id, name and published ports.",
+    "Create a pod: containers sharing one network (localhost between them). Publish ports here, then podman_run pod=NAME.",
   input: z.object({
-    name: z.string().min(1).describe("Pod name (must be unused)"),
+    name: z.string().min(1),
     ports: portsArgument,
     labels: z.record(z.string(), z.string()).optional(),
     network: z
       .string()
       .optional()
-      .describe('"bridge" (default), "none", "host", or Podman network names, comma-separated'),
+      .describe('"bridge" (default), "none", "host" or networks, comma-separated'),
     share: z
       .union([z.string(), z.array(z.string())])
       .optional()
-      .describe(
-        'Namespaces the containers share: "net,ipc,uts" (the default), a list, or "none"; ' +
-          "choose among cgroup, ipc, net, pid, uts",
-      ),
-    hostname: z.string().optional().describe("Hostname of the pod's containers"),
+      .describe('Of cgroup, ipc, net, pid, uts (default net, ipc, uts), or ["none"]'),
+    hostname: z.string().optional(),
   }),
   output: z.object({
     id: z.string(),

@@ -11,15 +11,10 @@ export const podmanPodInspect = defineTool({
   family: "pods",
   title: "Inspect a pod",
   description:
-    "Podman's inspect document of one pod, or only the `fields` you name as dotted paths " +
-    '(e.g. ["State", "Containers", "InfraConfig.PortBindings", "SharedNamespaces"]). PREFER fields. ' +
-    "Secrets in it (labels, its create command) are hidden as in podman_inspect.",
+    "Podman's inspect document of a pod, secrets masked. PREFER `fields` such as State, Containers.",
   input: z.object({
     name: podName,
-    fields: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('Dotted paths to return instead of the whole document, e.g. "State"'),
+    fields: z.array(z.string().min(1)).optional(),
   }),
   output: inspectOutput,
   annotations: READ_ONLY,

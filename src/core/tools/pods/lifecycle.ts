@@ -4,23 +4,14 @@ import { DESTRUCTIVE, IDEMPOTENT } from "../annotations.js";
 import { type PodInspect, inspectPod, removePod, startPod, stopPod } from "../../podman/pods.js";
 import { type ToolContext, defineTool } from "../tool.js";
 
-export const podName = z.string().min(1).describe("Pod name or id (a unique id prefix works too)");
+export const podName = z.string().min(1);
 
 /** The pod's own containers, without the infra container that only holds its namespaces. */
 export function memberContainers(pod: PodInspect) {
   return (pod.Containers ?? []).filter((c) => c.Id !== pod.InfraContainerID);
 }
 
-const stopTimeout = (minimum: number) =>
-  z
-    .number()
-    .int()
-    .min(minimum)
-    .max(3600)
-    .optional()
-    .describe(
-      "Seconds each container gets to stop gracefully before it is killed (default: its own, usually 10)",
-    );
+const stopTimeout = (minimum: number) => z.number().int().min(minimum).max(3600).optional();
 
 const podState = z.object({
   id: z.string(),
@@ -59,9 +50,7 @@ export const podmanPodStart = defineTool({
   name: "podman_pod_start",
   family: "pods",
   title: "Start a pod",
-  description:
-    "Start all containers of a pod. Starting a running pod is not an error. Answers the pod's " +
-    "state and each container's; a container that could not start makes it fail with Podman's reason.",
+  description: "Start every container of a pod; answers each container's state.",
   input: z.object({ name: podName }),
   output: podState,
   annotations: IDEMPOTENT,
@@ -77,10 +66,7 @@ export const podmanPodStop = defineTool({
   name: "podman_pod_stop",
   family: "pods",
   title: "Stop a pod",
-  description:
-    "Stop all containers of a pod (SIGTERM, then SIGKILL after `timeout` seconds). Stopping a " +
-    "stopped pod is not an error: the answer says it was already stopped.",
-  // libpod's pod stop reads t=0 as "not given".
+  description: "Stop every container of a pod: SIGTERM, then SIGKILL after `timeout`.",
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: DESTRUCTIVE,
@@ -96,10 +82,7 @@ export const podmanPodRestart = defineTool({
   name: "podman_pod_restart",
   family: "pods",
   title: "Restart a pod",
-  description:
-    "Stop all containers of a pod (gracefully, within `timeout` seconds) and start them again; " +
-    "starts a stopped pod. Answers the pod's state and each container's.",
-  // libpod's pod stop reads t=0 as "not given".
+  description: "Stop every container of a pod and start them again.",
   input: z.object({ name: podName, timeout: stopTimeout(1) }),
   output: podState,
   annotations: { ...DESTRUCTIVE, idempotentHint: false },
@@ -117,12 +100,10 @@ export const podmanPodRm = defineTool({
   name: "podman_pod_rm",
   family: "pods",
   title: "Remove a pod",
-  description:
-    "Remove a pod and all its containers. A pod with running containers needs force=true " +
-    "(they are stopped first, killed after `timeout` seconds). Answers what was removed.",
+  description: "Remove a pod with all its containers; running ones need force=true.",
   input: z.object({
     name: podName,
-    force: z.boolean().default(false).describe("Stop and remove running containers too"),
+    force: z.boolean().default(false),
     timeout: stopTimeout(0),
   }),
   output: z.object({

@@ -24,27 +24,16 @@ export const podmanPodLogs = defineTool({
   family: "pods",
   title: "Read the logs of a pod",
   description:
-    "The recent logs of every container in a pod (the infra container skipped), merged in time " +
-    'order, each line tagged with its container: "web | GET /". Bounded: the last `tail` lines ' +
-    "of each container (default 100), the newest within `max_bytes` overall (default 16 KiB); " +
-    "the answer says when it left lines out. Use podman_logs for one container's full options. " +
-    "follow (with until_match) streams the members' new lines, in arrival order, as progress " +
-    "notifications; it needs a pod mcp-podman created (unless an admin token without --managed-only).",
+    'The logs of every container of a pod, merged in time order and tagged ("web | GET /"); follow as podman_logs.',
   input: z.object({
     name: podName,
-    tail: logArguments.tail(
-      "Last lines of each container; -1 for whole logs (still bounded by max_bytes)",
-    ),
+    tail: logArguments.tail("Per container; -1: all"),
     since: logArguments.since,
     until: logArguments.until,
     timestamps: logArguments.timestamps,
     grep: logArguments.grep,
-    scan_lines: logArguments.scanLines(
-      "With grep: how many last lines of each container to search (default 10000)",
-    ),
-    max_bytes: logArguments.maxBytes(
-      "The most bytes of log text to return, all containers together",
-    ),
+    scan_lines: logArguments.scanLines("With grep: lines searched per container (default 10000)"),
+    max_bytes: logArguments.maxBytes(),
     ...followArguments,
   }),
   output: logResult.extend({

@@ -22,22 +22,16 @@ export const podmanPodPs = defineTool({
   name: "podman_pod_ps",
   family: "pods",
   title: "List pods",
-  description:
-    "List pods as a compact table: short id, name, status, number of containers (the infra " +
-    "container not counted), published ports, created. Use podman_ps with filters.pod for " +
-    "the containers of one pod, podman_pod_inspect for its details.",
+  description: "List pods with their status, container count and ports.",
   input: z.object({
     filters: z
       .object({
-        name: z.string().optional().describe("Only pods whose name matches (regex)"),
-        label: z
-          .array(z.string())
-          .optional()
-          .describe('Only pods with all these labels: "key" or "key=value"'),
+        name: z.string().optional(),
+        label: z.array(z.string()).optional(),
         status: z
           .enum(["created", "running", "stopped", "exited", "paused", "dead", "degraded"])
           .optional(),
-        id: z.string().optional().describe("Only the pod with this id (or id prefix)"),
+        id: z.string().optional(),
       })
       .optional(),
   }),

@@ -19,18 +19,9 @@ export const podmanSystemDf = defineTool({
   name: "podman_system_df",
   family: "system",
   title: "Disk usage",
-  description:
-    "Disk used by images, containers (their writable layers) and volumes: count, active, size " +
-    "and reclaimable bytes for each, like `podman system df`. With top=N also the N largest " +
-    "images, containers and volumes. On Podman 4 image sizes count shared layers once per image.",
+  description: "Disk used and reclaimable by images, containers and volumes (`podman system df`).",
   input: z.object({
-    top: z
-      .number()
-      .int()
-      .min(0)
-      .max(50)
-      .default(0)
-      .describe("Also list the N largest images, containers and volumes"),
+    top: z.number().int().min(0).max(50).default(0),
   }),
   output: z.object({
     images: usage,

@@ -6,60 +6,29 @@ import { READ_ONLY } from "../annotations.js";
 
 const DEFAULT_EVENTS_SINCE = "10m";
 
-const oneOrMany = (what: string) =>
-  z
-    .union([z.string().min(1), z.array(z.string().min(1))])
-    .optional()
-    .describe(what);
+const oneOrMany = () => z.union([z.string().min(1), z.array(z.string().min(1))]).optional();
 
 export const podmanEvents = defineTool({
   name: "podman_events",
   family: "system",
   title: "Recent Podman events",
-  description:
-    `Podman's recent events (default: the last ${DEFAULT_EVENTS_SINCE}), oldest first, at most ` +
-    "`limit` of them (the newest are kept): time, type, action, short id, name, image, exit code " +
-    "for died and exec_died, health for health_status, and small attribute sets. Container actions include " +
-    "create, init, start, attach, died, stop, kill, cleanup, remove, exec, health_status, oom; " +
-    "image actions pull, push, tag, remove, build. Narrow with filters rather than raising limit.",
+  description: `Podman's events of the last ${DEFAULT_EVENTS_SINCE} (or since/until), oldest first, the newest \`limit\` kept.`,
   input: z.object({
-    since: z
-      .string()
-      .min(1)
-      .default(DEFAULT_EVENTS_SINCE)
-      .describe('Start of the window: a duration back from now ("10m", "2h") or an RFC 3339 time'),
-    until: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('End of the window: a duration back from now ("1m") or an RFC 3339 time'),
+    since: z.string().min(1).default(DEFAULT_EVENTS_SINCE),
+    until: z.string().min(1).optional(),
     filters: z
       .object({
-        type: z
-          .enum(["container", "image", "pod", "volume", "network", "system"])
-          .optional()
-          .describe("Only events of this object type"),
-        event: oneOrMany(
-          'Only these actions, e.g. "died" or ["start", "died"] ("die" means "died")',
-        ),
-        container: oneOrMany("Only events of this container (name or id)"),
-        image: oneOrMany("Only events of this image"),
-        pod: oneOrMany("Only events of this pod"),
-        volume: oneOrMany("Only events of this volume"),
-        network: oneOrMany("Only events of this network"),
-        label: z
-          .array(z.string().min(1))
-          .optional()
-          .describe('Only events whose object has these labels: "key" or "key=value"'),
+        type: z.enum(["container", "image", "pod", "volume", "network", "system"]).optional(),
+        event: oneOrMany().describe("e.g. start, died, health_status"),
+        container: oneOrMany(),
+        image: oneOrMany(),
+        pod: oneOrMany(),
+        volume: oneOrMany(),
+        network: oneOrMany(),
+        label: z.array(z.string().min(1)).optional(),
       })
       .optional(),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .default(100)
-      .describe("The most events to return; the newest are kept"),
+    limit: z.number().int().min(1).max(1000).default(100),
   }),
   output: z.object({
     events: z.array(

@@ -15,21 +15,10 @@ export const podmanHealthcheckRun = defineTool({
   name: "podman_healthcheck_run",
   family: "system",
   title: "Run a container's health check",
-  description:
-    "Run the health check of a running container now and answer: this run's result, the " +
-    "container's health (healthy, unhealthy, or starting until `retries` checks failed in a row), " +
-    "the failing streak and the last log entries (exit code and output, bounded). A container " +
-    "without a health check is an error; define one with podman_run's `healthcheck`. Only " +
-    "containers mcp-podman created (unless an admin token without --managed-only).",
+  description: "Run a container's health check now; answers the result and its health.",
   input: z.object({
     name: containerName,
-    log_entries: z
-      .number()
-      .int()
-      .min(0)
-      .max(5)
-      .default(3)
-      .describe("How many of the latest check results to return"),
+    log_entries: z.number().int().min(0).max(5).default(3),
   }),
   output: z.object({
     id: z.string().describe("Short id"),

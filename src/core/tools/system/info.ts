@@ -9,10 +9,7 @@ export const podmanInfo = defineTool({
   family: "system",
   title: "Podman and host information",
   description:
-    "A compact summary of the Podman service: Podman and API version, host (OS, arch, kernel, " +
-    "hostname, cgroup version and manager, rootless or not, CPUs, memory total/free in bytes), " +
-    "OCI runtime, and storage (driver, graph root, image count, container counts by state). " +
-    "Use it first to learn what you are talking to; use podman_system_df for disk usage.",
+    "Podman's version and the host: OS, kernel, cgroups, rootless, CPUs, memory, storage.",
   input: z.object({}),
   output: z.object({
     version: z.string().describe("Podman version"),

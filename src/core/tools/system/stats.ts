@@ -28,24 +28,10 @@ export const podmanStats = defineTool({
   name: "podman_stats",
   family: "system",
   title: "Container resource usage",
-  description:
-    "One reading of CPU, memory (usage, limit, percent), network and block I/O bytes and process " +
-    "count per container: the named ones (each must be running), or every running container, " +
-    "busiest first. CPU is in percent of one CPU; with sample_seconds=0 (default) it is Podman's " +
-    "figure, the average since the container started; sample_seconds=N measures the last N seconds.",
+  description: "CPU, memory, network and block I/O of running containers, busiest first.",
   input: z.object({
-    names: z
-      .array(containerName)
-      .max(50)
-      .optional()
-      .describe("Containers to read (default: all running containers)"),
-    sample_seconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(10)
-      .default(0)
-      .describe("Measure CPU over this many seconds (two readings) instead of since start"),
+    names: z.array(containerName).max(50).optional(),
+    sample_seconds: z.number().int().min(0).max(10).default(0),
   }),
   output: z.object({
     containers: z.array(containerStats),

@@ -15,10 +15,7 @@ import {
 import { describeReportError } from "../../podman/removal.js";
 import { defineTool } from "../tool.js";
 
-const labelFilter = z
-  .array(z.string())
-  .optional()
-  .describe('Only volumes with all these labels: "key" or "key=value"');
+const labelFilter = z.array(z.string()).optional();
 
 const volumeSummary = z.object({
   name: z.string(),
@@ -50,18 +47,13 @@ export const podmanVolumeLs = defineTool({
   name: "podman_volume_ls",
   family: "volumes",
   title: "List volumes",
-  description:
-    "List named volumes as a compact table: name, driver, host mountpoint, labels, creation time. " +
-    "Use filters to narrow the list; dangling=true lists the volumes no container uses.",
+  description: "List volumes; filters.dangling=true: the unused ones.",
   input: z.object({
     filters: z
       .object({
-        name: z.string().optional().describe("Only volumes whose name matches (regex)"),
+        name: z.string().optional(),
         label: labelFilter,
-        dangling: z
-          .boolean()
-          .optional()
-          .describe("true: only volumes no container uses; false: only used ones"),
+        dangling: z.boolean().optional(),
       })
       .optional(),
   }),
@@ -86,17 +78,15 @@ export const podmanVolumeCreate = defineTool({
   name: "podman_volume_create",
   family: "volumes",
   title: "Create a volume",
-  description:
-    'Create a named volume, to mount with podman_run volumes: ["NAME:/path"]. Without a name ' +
-    "Podman picks a random one. Answers the volume's name, driver and host mountpoint.",
+  description: 'Create a named volume to mount with podman_run volumes ["NAME:/path"].',
   input: z.object({
-    name: z.string().min(1).optional().describe("Volume name (must be unused); random if omitted"),
+    name: z.string().min(1).optional(),
     labels: z.record(z.string(), z.string()).optional(),
-    driver: z.string().min(1).optional().describe('Volume driver (default "local")'),
+    driver: z.string().min(1).optional(),
     options: z
       .record(z.string(), z.string())
       .optional()
-      .describe('Driver options, e.g. {"type": "tmpfs", "device": "tmpfs"} for the local driver'),
+      .describe('e.g. {"type": "tmpfs", "device": "tmpfs"}'),
   }),
   output: volumeSummary,
   annotations: MUTATING,
@@ -121,22 +111,11 @@ export const podmanVolumeRm = defineTool({
   name: "podman_volume_rm",
   family: "volumes",
   title: "Remove a volume",
-  description:
-    "Remove a volume and the data in it. A volume some container uses is refused unless " +
-    "force=true, which REMOVES THOSE CONTAINERS too (running ones are stopped first).",
+  description: "Remove a volume and its data; force=true also REMOVES THE CONTAINERS using it.",
   input: z.object({
-    name: z.string().min(1).describe("Volume name"),
-    force: z
-      .boolean()
-      .default(false)
-      .describe("Also remove the containers using it (stopping running ones)"),
-    timeout: z
-      .number()
-      .int()
-      .min(0)
-      .max(3600)
-      .optional()
-      .describe("With force: seconds each container gets to stop before it is killed"),
+    name: z.string().min(1),
+    force: z.boolean().default(false),
+    timeout: z.number().int().min(0).max(3600).optional(),
   }),
   output: z.object({ removed: z.string() }),
   annotations: DESTRUCTIVE,
@@ -163,10 +142,7 @@ export const podmanVolumePrune = defineTool({
   name: "podman_volume_prune",
   family: "volumes",
   title: "Remove unused volumes",
-  description:
-    "Remove every volume that no container uses, and its data; filters.label limits it to " +
-    "volumes with ALL those labels (PREFER a label filter: without one, every unused volume " +
-    "goes). Answers the removed names and the bytes freed.",
+  description: "Remove every unused volume and its data. PREFER filters.label.",
   input: z.object({
     filters: z.object({ label: labelFilter }).optional(),
   }),

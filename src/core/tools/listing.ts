@@ -1,0 +1,124 @@
+import type { Tool as ToolListing } from "@modelcontextprotocol/sdk/types.js";
+import * as z from "zod";
+import type { AnyTool, ToolAnnotations } from "./tool.js";
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * A tool as tools/list shows it. Every listing is paid for in the context of
+ * every conversation, so its JSON Schema carries only what a client acts on;
+ * the call itself is still validated by the tool's zod schemas (callTool).
+ * The title is said once, as the tool's own: annotations.title is its older
+ * place, which clients read only when the tool has none.
+ */
+export function listTool(tool: AnyTool): ToolListing {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: listedSchema(tool.input, "input") as ToolListing["inputSchema"],
+    outputSchema: listedSchema(tool.output, "output") as ToolListing["outputSchema"],
+    annotations: listedAnnotations(tool.annotations),
+  };
+}
+
+/**
+ * The hints a client cannot assume. readOnlyHint and destructiveHint are always
+ * said; the others only where they differ from MCP's defaults (not idempotent,
+ * open world), and a read-only tool's destructive and idempotent hints, which
+ * MCP gives no meaning, not at all.
+ */
+function listedAnnotations(hints: ToolAnnotations): Partial<ToolAnnotations> {
+  if (hints.readOnlyHint) return { readOnlyHint: true, openWorldHint: hints.openWorldHint };
+  return {
+    readOnlyHint: false,
+    destructiveHint: hints.destructiveHint,
+    ...(hints.idempotentHint && { idempotentHint: true }),
+    ...(!hints.openWorldHint && { openWorldHint: false }),
+  };
+}
+
+function listedSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const { $schema: _ignored, ...emitted } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+  return eachSubschema(emitted, io === "input" ? compactInput : outputShape);
+}
+
+/** What zod emits for z.number().int() when no bound was given: the safe-integer range. */
+const UNBOUNDED = new Set([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
+
+/**
+ * An input schema less what tells the model nothing: the safe-integer bounds
+ * of z.number().int(), `minimum: 0` of counts and seconds, `propertyNames:
+ * {type: string}` (JSON keys always are), "must not be empty" on strings and
+ * arrays, and `default: false` on flags. An integer's exclusive minimum n reads minimum n+1.
+ */
+function compactInput(schema: JsonSchema): JsonSchema {
+  const node = asList(schema);
+  const { minimum, maximum, exclusiveMinimum, propertyNames, minLength, minItems, ...kept } = node;
+  const integer = node.type === "integer";
+  const lowest = integer && typeof exclusiveMinimum === "number" ? exclusiveMinimum + 1 : minimum;
+  return {
+    ...kept,
+    ...(isBound(lowest) && !(integer && lowest === 0) && { minimum: lowest }),
+    ...(isBound(maximum) && { maximum }),
+    ...(!integer && exclusiveMinimum !== undefined && { exclusiveMinimum }),
+    ...(propertyNames !== undefined && !isPlainString(propertyNames) && { propertyNames }),
+    ...(minLength !== undefined && minLength !== 1 && { minLength }),
+    ...(minItems !== undefined && minItems !== 1 && { minItems }),
+    ...(node.default === false && { default: undefined }),
+  };
+}
+
+/**
+ * "One or many" (`anyOf: [X, array of X]`) listed as the array: a list of one
+ * says the same, and the server still takes the single value.
+ */
+function asList(node: JsonSchema): JsonSchema {
+  const { anyOf, ...rest } = node;
+  if (!Array.isArray(anyOf) || anyOf.length !== 2) return node;
+  const [one, many] = anyOf as JsonSchema[];
+  const same = many?.type === "array" && JSON.stringify(many.items) === JSON.stringify(one);
+  return same ? { ...rest, ...many } : node;
+}
+
+/** Keywords a client needs to check structuredContent and to type it. */
+const SHAPE_KEYWORDS = ["type", "properties", "required", "items", "anyOf", "enum", "const"];
+
+/**
+ * An output schema as the shape of structuredContent: types, properties and
+ * required fields. Field descriptions and bounds stay in the zod source; a
+ * client validates the same results with or without them.
+ */
+function outputShape(node: JsonSchema): JsonSchema {
+  const shape = Object.fromEntries(
+    SHAPE_KEYWORDS.filter((key) => key in node).map((key) => [key, node[key]]),
+  );
+  if (isObject(node.additionalProperties)) shape.additionalProperties = node.additionalProperties;
+  return shape;
+}
+
+/** `rewrite` applied to every subschema, innermost first. */
+function eachSubschema(schema: JsonSchema, rewrite: (node: JsonSchema) => JsonSchema): JsonSchema {
+  const inner = (value: unknown) => (isObject(value) ? eachSubschema(value, rewrite) : value);
+  const node: JsonSchema = { ...schema };
+  if (isObject(schema.properties))
+    node.properties = Object.fromEntries(
+      Object.entries(schema.properties).map(([name, property]) => [name, inner(property)]),
+    );
+  if (Array.isArray(schema.anyOf)) node.anyOf = schema.anyOf.map(inner);
+  node.items = inner(schema.items);
+  node.additionalProperties = inner(schema.additionalProperties);
+  return withoutUndefined(rewrite(node));
+}
+
+const isBound = (value: unknown): value is number =>
+  typeof value === "number" && !UNBOUNDED.has(value);
+
+const isObject = (value: unknown): value is JsonSchema =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const isPlainString = (value: unknown) =>
+  isObject(value) && Object.keys(value).length === 1 && value.type === "string";
+
+const withoutUndefined = (node: JsonSchema) =>
+  Object.fromEntries(Object.entries(node).filter(([, value]) => value !== undefined));
