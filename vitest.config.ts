@@ -1,30 +1,52 @@
 import { configDefaults, defineConfig } from "vitest/config";
 
+/**
+ * Which files run on which runtime and Podman (the README's "What is tested where"):
+ *
+ * | project              | runtime | Podman                 | files            |
+ * | -------------------- | ------- | ---------------------- | ---------------- |
+ * | integration          | Node 20 | 4.3.1 rootful          | all              |
+ * | integration-podman5  | Node 24 | 5.4.2 rootful          | all              |
+ * | integration-rootless | Node 20 | 4.3.1 rootless         | onRootless       |
+ * | integration-node22   | Node 22 | 4.3.1 rootful          | throughAdapter   |
+ * | integration-deno     | Deno 2  | 4.3.1 rootful          | throughAdapter   |
+ * | deploy               | Node 20 | 4.3.1 rootless, user unit | systemd-deploy |
+ */
+
+const integrationFile = (name: string) => `test/integration/${name}.test.ts`;
+
 /** Needs root and a whole build host of its own: only in its own project, once, on Node. */
-const deploy = "test/integration/systemd-deploy.test.ts";
+const deploy = integrationFile("systemd-deploy");
+const everyIntegrationFile = {
+  include: [integrationFile("*")],
+  exclude: [...configDefaults.exclude, deploy],
+};
 
 /**
- * What Node 22 runs (Node 24 runs the whole suite, on Podman 5): the files that go through the
- * Node adapter most (every transport, signals, telemetry, host files, streamed
- * and cancelled Podman calls), not the whole suite a third time.
+ * The files that go through a runtime adapter most: every transport, signals, telemetry, host
+ * files, streamed, hijacked and cancelled Podman calls, TCP probes, a copy of the bundle
+ * outside the repository.
  */
-const onOtherNode = [
+const throughAdapter = [
   "runtime",
   "deployed-copy",
   "transports",
   "http",
   "protocol",
-  "containers",
-  "images",
-  "attack-host-files",
   "websocket",
   "shutdown",
   "observability",
-].map((name) => `test/integration/${name}.test.ts`);
+  "containers",
+  "images",
+  "files",
+  "wait-follow",
+  "attack-host-files",
+  "attack-files",
+].map(integrationFile);
 
 /**
  * What also runs against a rootless Podman: containers, pods, published ports, volumes,
- * builds, kube, and the policy's binds and resource ceilings.
+ * builds, kube, files in and out, and the policy's binds and resource ceilings.
  */
 const onRootless = [
   "containers",
@@ -35,83 +57,63 @@ const onRootless = [
   "container-image",
   "compose",
   "policy",
-].map((name) => `test/integration/${name}.test.ts`);
+  "files",
+].map(integrationFile);
 
-const onInstalledNode = (major: number) => ({
-  test: {
-    name: `integration-node${major}`,
-    include: onOtherNode,
-    globalSetup: ["test/integration/node-runtime-setup.ts", "test/integration/global-setup.ts"],
-    env: { MCP_PODMAN_TEST_RUNTIME: `node${major}` },
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-  },
-});
+const podmanTimeouts = { testTimeout: 60_000, hookTimeout: 120_000 };
+const podmanSetup = "test/integration/global-setup.ts";
+const nodeSetup = "test/integration/node-runtime-setup.ts";
 
 export default defineConfig({
   test: {
     projects: [
-      {
-        test: {
-          name: "unit",
-          include: ["test/unit/**/*.test.ts"],
-        },
-      },
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, deploy],
-          globalSetup: ["test/integration/global-setup.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          ...everyIntegrationFile,
+          globalSetup: [podmanSetup],
+          ...podmanTimeouts,
         },
       },
       {
         test: {
-          name: "deploy",
-          include: [deploy],
-          testTimeout: 60_000,
-          hookTimeout: 180_000,
+          name: "integration-podman5",
+          ...everyIntegrationFile,
+          globalSetup: [nodeSetup, podmanSetup],
+          env: { MCP_PODMAN_TEST_PODMAN: "podman5", MCP_PODMAN_TEST_RUNTIME: "node24" },
+          ...podmanTimeouts,
         },
       },
       {
         test: {
           name: "integration-rootless",
           include: onRootless,
-          globalSetup: ["test/integration/global-setup.ts"],
+          globalSetup: [podmanSetup],
           env: { MCP_PODMAN_TEST_PODMAN: "rootless" },
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          ...podmanTimeouts,
         },
       },
-      onInstalledNode(22),
       {
-        // The whole suite again on Podman 5 (Debian 13's, beside the host's 4.3), run by Node 24.
         test: {
-          name: "integration-podman5",
-          include: ["test/integration/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, deploy],
-          globalSetup: [
-            "test/integration/node-runtime-setup.ts",
-            "test/integration/global-setup.ts",
-          ],
-          env: { MCP_PODMAN_TEST_PODMAN: "podman5", MCP_PODMAN_TEST_RUNTIME: "node24" },
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          name: "integration-node22",
+          include: throughAdapter,
+          globalSetup: [nodeSetup, podmanSetup],
+          env: { MCP_PODMAN_TEST_RUNTIME: "node22" },
+          ...podmanTimeouts,
         },
       },
       {
-        // The same suite with the same bundle, run by Deno.
         test: {
           name: "integration-deno",
-          include: ["test/integration/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, deploy],
-          globalSetup: ["test/integration/global-setup.ts"],
+          include: throughAdapter,
+          globalSetup: [podmanSetup],
           env: { MCP_PODMAN_TEST_RUNTIME: "deno" },
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          ...podmanTimeouts,
         },
+      },
+      {
+        test: { name: "deploy", include: [deploy], testTimeout: 60_000, hookTimeout: 180_000 },
       },
     ],
   },
