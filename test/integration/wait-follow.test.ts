@@ -269,7 +269,8 @@ describe.each<Transport>(["stdio", "http"])("waiting and following over %s", (tr
       command: [
         "sh",
         "-c",
-        "for i in 1 2 3 4 5 6; do echo step $i; sleep 0.3; done; echo listening on 8080; exec sleep 600",
+        // Quiet at first, so the follow is under way before the first line, even on a busy host.
+        "sleep 3; for i in 1 2 3 4 5 6; do echo step $i; sleep 0.3; done; echo listening on 8080; exec sleep 600",
       ],
     });
     const { result, text, progress, at } = await withProgress<FollowedLogs>("podman_logs", {
