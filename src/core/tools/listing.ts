@@ -38,8 +38,31 @@ function listedAnnotations(hints: ToolAnnotations): Partial<ToolAnnotations> {
   };
 }
 
+/** Arguments listed by one of the notations they accept: see listedAs. */
+const listedNotations = new WeakMap<object, z.ZodType>();
+
+/**
+ * Lists `schema` as `shown`, one of the notations it accepts that can say all
+ * the others can. Only the listing changes: a call is still checked against
+ * `schema` and may use any notation.
+ */
+export function listedAs<T extends z.ZodType>(schema: T, shown: z.ZodType): T {
+  listedNotations.set(schema, shown);
+  return schema;
+}
+
 function listedSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  const { $schema: _ignored, ...emitted } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+  const { $schema: _ignored, ...emitted } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: "any",
+    override({ zodSchema, jsonSchema }) {
+      const shown = listedNotations.get(zodSchema);
+      if (!shown) return;
+      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+      const { $schema: _shownIgnored, ...notation } = z.toJSONSchema(shown, { io });
+      Object.assign(jsonSchema, notation);
+    },
+  });
   return eachSubschema(emitted, io === "input" ? compactInput : outputShape);
 }
 
@@ -50,7 +73,9 @@ const UNBOUNDED = new Set([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
  * An input schema less what tells the model nothing: the safe-integer bounds
  * of z.number().int(), `minimum: 0` of counts and seconds, `propertyNames:
  * {type: string}` (JSON keys always are), "must not be empty" on strings and
- * arrays, and `default: false` on flags. An integer's exclusive minimum n reads minimum n+1.
+ * arrays, `default: false` on flags, and `additionalProperties: false` of
+ * strict objects (an unknown argument is refused when called, and a model
+ * sends only the arguments it is shown). An integer's exclusive minimum n reads minimum n+1.
  */
 function compactInput(schema: JsonSchema): JsonSchema {
   const node = asList(schema);
@@ -66,6 +91,7 @@ function compactInput(schema: JsonSchema): JsonSchema {
     ...(minLength !== undefined && minLength !== 1 && { minLength }),
     ...(minItems !== undefined && minItems !== 1 && { minItems }),
     ...(node.default === false && { default: undefined }),
+    ...(node.additionalProperties === false && { additionalProperties: undefined }),
   };
 }
 
@@ -82,12 +108,15 @@ function asList(node: JsonSchema): JsonSchema {
 }
 
 /** Keywords a client needs to check structuredContent and to type it. */
-const SHAPE_KEYWORDS = ["type", "properties", "required", "items", "anyOf", "enum", "const"];
+const SHAPE_KEYWORDS = ["type", "properties", "items", "anyOf", "enum", "const"];
 
 /**
- * An output schema as the shape of structuredContent: types, properties and
- * required fields. Field descriptions and bounds stay in the zod source; a
- * client validates the same results with or without them.
+ * An output schema as the shape of structuredContent: types and properties.
+ * Field descriptions, bounds and `required` stay in the zod source, which
+ * every result is built against. A client validating structuredContent
+ * accepts every result with or without them; `required` would only promise
+ * fields that a reader of a compact, bounded answer checks for anyway, at a
+ * tenth of the whole listing.
  */
 function outputShape(node: JsonSchema): JsonSchema {
   const shape = Object.fromEntries(

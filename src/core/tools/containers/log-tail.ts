@@ -43,7 +43,7 @@ export const logArguments = {
     .string()
     .max(MAX_GREP_LENGTH)
     .optional()
-    .describe("Regex in RE2 syntax, no backreferences or lookaround"),
+    .describe("RE2 syntax"),
   scanLines: (description: string) =>
     z.number().int().positive().max(1_000_000).optional().describe(description),
   maxBytes: (description?: string) => {

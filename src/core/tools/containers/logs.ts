@@ -16,7 +16,7 @@ export const podmanLogs = defineTool({
   family: "containers",
   title: "Read a container's logs",
   description:
-    "A container's last log lines within `tail` and `max_bytes`. PREFER since, until, stream or grep to raising them. follow streams new lines as progress until until_match.",
+    "A container's last log lines within `tail` and `max_bytes`. PREFER since, until, stream or grep to raising them. follow streams new lines as progress, for follow_seconds or until until_match.",
   input: z.object({
     name: containerName,
     tail: logArguments.tail("-1: all, within max_bytes"),

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { BadArgument } from "../../errors.js";
-import { GREP_SYNTAX, GrepPattern, MAX_GREP_LENGTH } from "../../text/grep.js";
+import { GrepPattern, MAX_GREP_LENGTH } from "../../text/grep.js";
 import { READ_ONLY } from "../annotations.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { containerName } from "./lifecycle.js";
@@ -44,52 +44,42 @@ export const podmanWait = defineTool({
   name: "podman_wait",
   title: "Wait for a container condition",
   description:
-    "Wait until a container is ready, in ONE call, instead of polling podman_ps, podman_logs or " +
-    "podman_exec with sleeps. condition: running; healthy (runs its health check at the check's " +
-    "interval); exited (answers the exit code); log (a line of this run matches `pattern`); port " +
-    "(a published port accepts TCP connections); http (GET `path` on a published port answers " +
-    "`status`, default 200). `port` is the container port or its published host port; leave it " +
-    "out when the container publishes one. Answers what happened and how long it took; when the " +
-    "condition cannot come true any more (the container exited), at once, with the reason and the " +
-    "last log lines. Progress notifications every second. Only containers mcp-podman created " +
-    "(unless an admin token without --managed-only).",
+    "Wait in ONE call, instead of polling with sleeps, until a container is running, healthy, " +
+    "exited (answers the exit code), logs a line matching `pattern` (log), accepts TCP on a " +
+    "published `port`, or answers GET `path` with `status` (http, default 200). Answers at once, " +
+    "with the last log lines, when the condition can no longer come true.",
   input: z.object({
     name: containerName,
-    condition: z.enum(conditions).describe("What to wait for"),
+    condition: z.enum(conditions),
     timeout: z
       .number()
       .int()
       .positive()
       .max(86_400)
-      .default(DEFAULT_WAIT_SECONDS)
-      .describe(
-        `Seconds to wait (default ${DEFAULT_WAIT_SECONDS}; at most the server's ` +
-          "--max-wait-seconds, 300 unless set)",
-      ),
+      .default(DEFAULT_WAIT_SECONDS),
     pattern: z
       .string()
       .max(MAX_GREP_LENGTH)
       .optional()
-      .describe(`log: a regular expression a log line must contain a match of, in ${GREP_SYNTAX}`),
+      .describe("RE2 syntax"),
     port: z
       .number()
       .int()
       .min(1)
       .max(65535)
       .optional()
-      .describe("port, http: the container port (or host port) the container publishes"),
+      .describe("Container or host port; default the one published"),
     path: z
       .string()
       .max(2048)
       .optional()
-      .describe('http: the path to GET, such as "/health" (default "/"); a path only, never a URL'),
+      .describe('Default "/"'),
     status: z
       .number()
       .int()
       .min(100)
       .max(599)
-      .optional()
-      .describe("http: the status to wait for (default 200)"),
+      .optional(),
   }),
   output: z.object({
     container: z.string(),
