@@ -71,27 +71,35 @@ const UNBOUNDED = new Set([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
 
 /**
  * An input schema less what tells the model nothing: the safe-integer bounds
- * of z.number().int(), `minimum: 0` of counts and seconds, `propertyNames:
+ * of z.number().int(), `minimum` 0 or 1 of counts and seconds, `propertyNames:
  * {type: string}` (JSON keys always are), "must not be empty" on strings and
  * arrays, `default: false` on flags, and `additionalProperties: false` of
  * strict objects (an unknown argument is refused when called, and a model
- * sends only the arguments it is shown). An integer's exclusive minimum n reads minimum n+1.
+ * sends only the arguments it is shown), and the string values of maps such
+ * as env and labels, which the server instructions state once. An integer's
+ * exclusive minimum n reads minimum n+1.
+ * Upper bounds are the server's caps against runaway calls (65535, 3600 s,
+ * 1 MiB, 1000 characters), never met by a sensible value: a call beyond one
+ * is refused with the bound named. Lower bounds stay; they say what a value
+ * means (-1: all; at least 256 bytes).
  */
 function compactInput(schema: JsonSchema): JsonSchema {
   const node = asList(schema);
-  const { minimum, maximum, exclusiveMinimum, propertyNames, minLength, minItems, ...kept } = node;
+  const { minimum, maximum, exclusiveMinimum, propertyNames, minLength, minItems, ...rest } = node;
+  const { maxLength: _length, maxItems: _items, ...kept } = rest;
   const integer = node.type === "integer";
   const lowest = integer && typeof exclusiveMinimum === "number" ? exclusiveMinimum + 1 : minimum;
   return {
     ...kept,
-    ...(isBound(lowest) && !(integer && lowest === 0) && { minimum: lowest }),
-    ...(isBound(maximum) && { maximum }),
+    ...(isBound(lowest) && !(integer && (lowest === 0 || lowest === 1)) && { minimum: lowest }),
     ...(!integer && exclusiveMinimum !== undefined && { exclusiveMinimum }),
     ...(propertyNames !== undefined && !isPlainString(propertyNames) && { propertyNames }),
     ...(minLength !== undefined && minLength !== 1 && { minLength }),
     ...(minItems !== undefined && minItems !== 1 && { minItems }),
     ...(node.default === false && { default: undefined }),
-    ...(node.additionalProperties === false && { additionalProperties: undefined }),
+    ...((node.additionalProperties === false || isPlainString(node.additionalProperties)) && {
+      additionalProperties: undefined,
+    }),
   };
 }
 

@@ -41,7 +41,7 @@ export const podmanStart = defineTool({
   family: "containers",
   title: "Start a container",
   description:
-    "Start a created or stopped container; answers its state, or its exit code if it exits at once.",
+    "Start a created or stopped container; answers its state or exit code.",
   input: z.object({ name: containerName }),
   output: stateResult,
   annotations: IDEMPOTENT,
@@ -90,7 +90,7 @@ export const podmanRm = defineTool({
   family: "containers",
   title: "Remove a container",
   description:
-    "Remove a container; a running one needs force=true, volumes=true removes its anonymous volumes.",
+    "Remove a container (running: force=true); volumes=true also its anonymous volumes.",
   input: z.object({
     name: containerName,
     force: z.boolean().default(false),

@@ -29,7 +29,7 @@ export const followArguments = {
     .string()
     .max(MAX_GREP_LENGTH)
     .optional()
-    .describe("Implies follow; stops at the first line it matches, tail lines included; RE2 syntax"),
+    .describe("Implies follow; RE2 syntax"),
 };
 
 export const followResult = z.object({

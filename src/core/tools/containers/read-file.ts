@@ -22,9 +22,8 @@ export const podmanReadFile = defineTool({
   name: "podman_read_file",
   title: "Read a file or list a directory in a container",
   description:
-    "Read a file's first `max_bytes` from a container, running or stopped (text if UTF-8, else " +
-    "base64), or list a directory recursively: paths, types, sizes, modes. PREFER to " +
-    "podman_exec with cat or ls.",
+    "Read a file from a container, running or stopped (text or base64), or list a directory " +
+    "recursively. PREFER to podman_exec with cat or ls.",
   input: z.object({
     name: containerName,
     path: z.string().min(1).describe("Absolute"),

@@ -44,10 +44,9 @@ export const podmanWait = defineTool({
   name: "podman_wait",
   title: "Wait for a container condition",
   description:
-    "Wait in ONE call, instead of polling with sleeps, until a container is running, healthy, " +
-    "exited (answers the exit code), logs a line matching `pattern` (log), accepts TCP on a " +
-    "published `port`, or answers GET `path` with `status` (http, default 200). Answers at once, " +
-    "with the last log lines, when the condition can no longer come true.",
+    "Wait in ONE call, not by polling, until a container is running, healthy, exited, logs a " +
+    "line matching `pattern`, accepts TCP on `port` or answers GET `path` with `status`. " +
+    "Answers at once, with its last logs, when that can no longer happen.",
   input: z.object({
     name: containerName,
     condition: z.enum(conditions),
@@ -68,7 +67,7 @@ export const podmanWait = defineTool({
       .min(1)
       .max(65535)
       .optional()
-      .describe("Container or host port; default the one published"),
+      .describe("Container or host port"),
     path: z
       .string()
       .max(2048)

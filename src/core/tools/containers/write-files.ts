@@ -32,9 +32,8 @@ export const podmanWriteFiles = defineTool({
   name: "podman_write_files",
   title: "Write files into a container",
   description:
-    "Write `files` (text or base64, replacing, creating directories) into a container, running " +
-    "or stopped, or copy a host directory `host_dir` (under --allow-read; symlinks as links) to " +
-    "`dest`. Owned by root; size bounded. PREFER to podman_exec with the content in the command.",
+    "Write `files` (text or base64) into a container, running or stopped, or copy `host_dir` " +
+    "(under --allow-read) to `dest`. PREFER to podman_exec with content in the command.",
   input: z.object({
     name: containerName,
     files: z.array(fileToWrite).optional(),

@@ -33,7 +33,7 @@ export const podmanBuild = defineTool({
   family: "images",
   title: "Build an image",
   description:
-    "Build an image from a host context_dir or an inline `containerfile` plus `files`; a failure names its step.",
+    "Build an image from a host context_dir or an inline `containerfile` and `files`.",
   input: buildArguments,
   output: z.object({
     id: z.string().describe("Short (12 character) image id"),

@@ -73,7 +73,7 @@ export const podmanNetworkCreate = defineTool({
   family: "networks",
   title: "Create a network",
   description:
-    "Create a network for podman_run network=NAME; dns_enabled=true lets containers reach each other by name.",
+    "Create a network for podman_run network=NAME; with dns_enabled=true containers reach each other by name.",
   input: z.object({
     name: z.string().min(1),
     subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"'),

@@ -27,7 +27,7 @@ export const podmanPodCreate = defineTool({
     share: z
       .union([z.string(), z.array(z.string())])
       .optional()
-      .describe('Of cgroup, ipc, net, pid, uts (default net, ipc, uts), or ["none"]'),
+      .describe('Of cgroup, ipc, net, pid, uts (default net, ipc, uts) or "none"'),
     hostname: z.string().optional(),
   }),
   output: z.object({

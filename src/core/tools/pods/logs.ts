@@ -32,7 +32,7 @@ export const podmanPodLogs = defineTool({
     until: logArguments.until,
     timestamps: logArguments.timestamps,
     grep: logArguments.grep,
-    scan_lines: logArguments.scanLines("With grep: lines searched per container (default 10000)"),
+    scan_lines: logArguments.scanLines("Per container; default 10000"),
     max_bytes: logArguments.maxBytes(),
     ...followArguments,
   }),

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { SECRET_NAME_PATTERN } from "../../podman/secret-mounts.js";
+import { listedAs } from "../listing.js";
 
 const SECRET_NAME_RULE =
   'letters, digits, "_", "." and "-", starting with a letter or digit, at most 253';
@@ -22,10 +23,10 @@ const secretFile = z.object({
     .string()
     .min(1)
     .optional()
-    .describe("Relative: under /run/secrets/"),
+    .describe("Relative paths are under /run/secrets/"),
   uid: z.number().int().min(0).optional(),
   gid: z.number().int().min(0).optional(),
-  mode: z.number().int().min(0).max(0o777).optional().describe("e.g. 256 (0400)"),
+  mode: z.number().int().min(0).max(0o777).optional().describe("e.g. 256 for 0400"),
 });
 
 const secretEnv = z.object({
@@ -33,13 +34,28 @@ const secretEnv = z.object({
   env: z.string().min(1),
 });
 
+/** One object listing every field; the description says which go together. */
+const secretObject = z.object({
+  name: z.string(),
+  target: z.string().optional().describe("Relative: under /run/secrets/"),
+  env: z.string().optional(),
+  uid: z.number().int().optional(),
+  gid: z.number().int().optional(),
+  mode: z.number().int().optional().describe("e.g. 256 (0400)"),
+});
+
 /** How podman_run takes secrets: a name, or an object choosing the file or a variable. */
 export const secretsArgument = z
-  .array(z.union([secretName, secretEnv.strict(), secretFile.strict()]))
+  .array(
+    listedAs(
+      z.union([secretName, secretEnv.strict(), secretFile.strict()]),
+      z.union([z.string(), secretObject]),
+    ),
+  )
   .optional()
   .describe(
-    '"NAME": file /run/secrets/NAME; {name, target}: file at target; {name, env}: ' +
-      "environment variable env. Inspect shows names, never values.",
+    '"NAME": file /run/secrets/NAME; {name, target, uid, gid, mode}: file at target; ' +
+      "{name, env}: environment variable env.",
   );
 
 export type SecretsArgument = z.output<typeof secretsArgument>;

@@ -46,8 +46,7 @@ export const podmanSecretLs = defineTool({
   name: "podman_secret_ls",
   title: "List secrets",
   description:
-    "List secrets, never their values, and whether mcp-podman created them (only those an " +
-    "operate token may use or remove).",
+    "List secrets (never their values) and which mcp-podman created.",
   input: z.object({}),
   output: z.object({ secrets: z.array(secretSummary), count: z.number().int() }),
   family: "secrets",
@@ -71,9 +70,8 @@ export const podmanSecretCreate = defineTool({
   name: "podman_secret_create",
   title: "Create a secret",
   description:
-    "Store a credential as a Podman secret for podman_run `secrets` or a compose file's " +
-    "external secrets, instead of a plain environment value. The value is never echoed, " +
-    `logged or audited; at most ${MAX_SECRET_VALUE_BYTES} bytes. A taken name is refused.`,
+    "Store a credential for podman_run `secrets` or compose external secrets, instead of a " +
+    "plain environment value; never echoed or logged. A taken name is refused.",
   input: z.object({
     name: newSecretName,
     value: z.string().min(1),
@@ -105,8 +103,7 @@ export const podmanSecretRm = defineTool({
   name: "podman_secret_rm",
   title: "Remove a secret",
   description:
-    "Remove a secret. Podman allows it while containers use it, but they then fail to start " +
-    "or exec: remove them first.",
+    "Remove a secret. Containers using it then fail to start or exec: remove them first.",
   input: z.object({ name: secretName }),
   output: z.object({ name: z.string(), removed: z.boolean() }),
   family: "secrets",
