@@ -23,15 +23,17 @@ export function listTool(tool: AnyTool): ToolListing {
 }
 
 /**
- * The hints a client cannot assume. readOnlyHint and destructiveHint are always
- * said; the others only where they differ from MCP's defaults (not idempotent,
- * open world), and a read-only tool's destructive and idempotent hints, which
- * MCP gives no meaning, not at all.
+ * The hints a client cannot assume. readOnlyHint is said where true: false is
+ * MCP's default, and a client that misses it only treats the tool as one that
+ * changes things. destructiveHint is always said for a tool that changes
+ * things, since a client may ask before a destructive call only when it reads
+ * true there. The others only where they differ from MCP's defaults (not
+ * idempotent, open world), and a read-only tool's destructive and idempotent
+ * hints, which MCP gives no meaning, not at all.
  */
 function listedAnnotations(hints: ToolAnnotations): Partial<ToolAnnotations> {
   if (hints.readOnlyHint) return { readOnlyHint: true, openWorldHint: hints.openWorldHint };
   return {
-    readOnlyHint: false,
     destructiveHint: hints.destructiveHint,
     ...(hints.idempotentHint && { idempotentHint: true }),
     ...(!hints.openWorldHint && { openWorldHint: false }),
@@ -73,20 +75,19 @@ const UNBOUNDED = new Set([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
  * An input schema less what tells the model nothing: the safe-integer bounds
  * of z.number().int(), `minimum` 0 or 1 of counts and seconds, `propertyNames:
  * {type: string}` (JSON keys always are), "must not be empty" on strings and
- * arrays, `default: false` on flags, and `additionalProperties: false` of
- * strict objects (an unknown argument is refused when called, and a model
- * sends only the arguments it is shown), and the string values of maps such
- * as env and labels, which the server instructions state once. An integer's
- * exclusive minimum n reads minimum n+1.
- * Upper bounds are the server's caps against runaway calls (65535, 3600 s,
- * 1 MiB, 1000 characters), never met by a sensible value: a call beyond one
- * is refused with the bound named. Lower bounds stay; they say what a value
- * means (-1: all; at least 256 bytes).
+ * arrays, `default` false or "", `additionalProperties: false` of strict
+ * objects (a model sends only the arguments it is shown, and an unknown one is
+ * refused), and the string values of maps such as env and labels, which the
+ * server instructions state once. An integer's exclusive minimum n reads
+ * minimum n+1. Upper bounds are left out too: they are caps against runaway
+ * calls (65535, 3600 s, 1 MiB, 1000 characters) that a call rarely meets, and
+ * one beyond them is refused with the bound named. Lower bounds stay; they say
+ * what a value means (-1: all; at least 256 bytes).
  */
 function compactInput(schema: JsonSchema): JsonSchema {
   const node = asList(schema);
-  const { minimum, maximum, exclusiveMinimum, propertyNames, minLength, minItems, ...rest } = node;
-  const { maxLength: _length, maxItems: _items, ...kept } = rest;
+  const { minimum, exclusiveMinimum, propertyNames, minLength, minItems, ...kept } = node;
+  for (const upper of UPPER_BOUNDS) delete kept[upper];
   const integer = node.type === "integer";
   const lowest = integer && typeof exclusiveMinimum === "number" ? exclusiveMinimum + 1 : minimum;
   return {
@@ -96,12 +97,14 @@ function compactInput(schema: JsonSchema): JsonSchema {
     ...(propertyNames !== undefined && !isPlainString(propertyNames) && { propertyNames }),
     ...(minLength !== undefined && minLength !== 1 && { minLength }),
     ...(minItems !== undefined && minItems !== 1 && { minItems }),
-    ...(node.default === false && { default: undefined }),
+    ...((node.default === false || node.default === "") && { default: undefined }),
     ...((node.additionalProperties === false || isPlainString(node.additionalProperties)) && {
       additionalProperties: undefined,
     }),
   };
 }
+
+const UPPER_BOUNDS = ["maximum", "maxLength", "maxItems"];
 
 /**
  * "One or many" (`anyOf: [X, array of X]`) listed as the array: a list of one

@@ -18,7 +18,7 @@ const projectSource = {
 
 const describedSource = {
   file: projectSource.file.describe("A host path"),
-  content: projectSource.content.describe("Instead of file"),
+  content: projectSource.content,
   working_dir: projectSource.working_dir.describe("With content: base of relative paths"),
   project_name: projectSource.project_name,
   env: projectSource.env.describe("For ${VAR}, instead of the server's environment and .env"),
@@ -63,7 +63,7 @@ export const podmanComposeUp = defineTool({
   input: z.object({
     ...describedSource,
     services: z.array(z.string().min(1)).optional().describe("Only these, with their dependencies"),
-    build: z.boolean().default(false).describe("Rebuild images with a build section"),
+    build: z.boolean().default(false),
     wait_timeout: z
       .number()
       .int()
@@ -172,8 +172,7 @@ export const podmanComposePs = defineTool({
   name: "podman_compose_ps",
   family: "compose",
   title: "List a compose project's containers",
-  description:
-    "Like `docker compose ps -a`, with health. Project named as for podman_compose_up.",
+  description: "Like `docker compose ps -a`, with health. Project named as for podman_compose_up.",
   input: z.object(projectSource),
   output: z.object({
     project: z.string(),

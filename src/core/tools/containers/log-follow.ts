@@ -15,9 +15,7 @@ const MAX_MATCHED_LINE_CHARS = 1000;
 
 /** The arguments podman_logs and podman_pod_logs share to follow a log. */
 export const followArguments = {
-  follow: z
-    .boolean()
-    .default(false),
+  follow: z.boolean().default(false),
   follow_seconds: z
     .number()
     .int()
@@ -25,11 +23,7 @@ export const followArguments = {
     .max(86_400)
     .optional()
     .describe(`Implies follow; default ${DEFAULT_FOLLOW_SECONDS}`),
-  until_match: z
-    .string()
-    .max(MAX_GREP_LENGTH)
-    .optional()
-    .describe("Implies follow; RE2 syntax"),
+  until_match: z.string().max(MAX_GREP_LENGTH).optional().describe("Implies follow"),
 };
 
 export const followResult = z.object({

@@ -28,12 +28,7 @@ export const podmanReadFile = defineTool({
     name: containerName,
     path: z.string().min(1).describe("Absolute"),
     max_bytes: logArguments.maxBytes(),
-    max_entries: z
-      .number()
-      .int()
-      .min(1)
-      .max(5000)
-      .default(200),
+    max_entries: z.number().int().min(1).max(5000).default(200),
   }),
   output: z.object({
     path: z.string(),

@@ -50,12 +50,12 @@ export const runArguments = z.object({
   cpus: z.number().positive().optional(),
   workdir: z.string().optional(),
   user: z.string().optional(),
-  network: z.string().optional().describe('"bridge" (default), "none", "host" or a network'),
+  network: z.string().optional().describe('"bridge", "none", "host" or a network'),
   pod: z.string().optional(),
   healthcheck: z
     .object({
       test: z.array(z.string()).min(1).describe('["CMD", ...] or ["CMD-SHELL", "..."]'),
-      interval: z.string().optional().describe('e.g. "30s"'),
+      interval: z.string().optional(),
       timeout: z.string().optional(),
       retries: z.number().int().min(0).optional(),
       start_period: z.string().optional(),

@@ -37,15 +37,8 @@ export const podmanWriteFiles = defineTool({
   input: z.object({
     name: containerName,
     files: z.array(fileToWrite).optional(),
-    host_dir: z
-      .string()
-      .min(1)
-      .optional(),
-    dest: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Container directory"),
+    host_dir: z.string().min(1).optional(),
+    dest: z.string().min(1).optional().describe("Container directory"),
   }),
   output: z.object({
     files: z.number().int().describe("Regular files written"),

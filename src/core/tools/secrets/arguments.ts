@@ -19,11 +19,7 @@ export const secretName = z
 
 const secretFile = z.object({
   name: secretName,
-  target: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Relative paths are under /run/secrets/"),
+  target: z.string().min(1).optional().describe("Relative paths are under /run/secrets/"),
   uid: z.number().int().min(0).optional(),
   gid: z.number().int().min(0).optional(),
   mode: z.number().int().min(0).max(0o777).optional().describe("e.g. 256 for 0400"),

@@ -45,8 +45,7 @@ async function withLabels(ctx: ToolContext, secret: SecretInfo): Promise<SecretI
 export const podmanSecretLs = defineTool({
   name: "podman_secret_ls",
   title: "List secrets",
-  description:
-    "List secrets (never their values) and which mcp-podman created.",
+  description: "List secrets (never their values) and which mcp-podman created.",
   input: z.object({}),
   output: z.object({ secrets: z.array(secretSummary), count: z.number().int() }),
   family: "secrets",
@@ -71,7 +70,7 @@ export const podmanSecretCreate = defineTool({
   title: "Create a secret",
   description:
     "Store a credential for podman_run `secrets` or compose external secrets, instead of a " +
-    "plain environment value; never echoed or logged. A taken name is refused.",
+    "plain env value; never echoed or logged. A taken name is refused.",
   input: z.object({
     name: newSecretName,
     value: z.string().min(1),
