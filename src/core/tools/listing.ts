@@ -23,23 +23,48 @@ export function listTool(tool: AnyTool): ToolListing {
 }
 
 /**
- * The hints a client cannot assume. readOnlyHint and destructiveHint are always
- * said; the others only where they differ from MCP's defaults (not idempotent,
- * open world), and a read-only tool's destructive and idempotent hints, which
- * MCP gives no meaning, not at all.
+ * The hints a client cannot assume. readOnlyHint is said where true: false is
+ * MCP's default, and a client that misses it only treats the tool as one that
+ * changes things. destructiveHint is always said for a tool that changes
+ * things, since a client may ask before a destructive call only when it reads
+ * true there. The others only where they differ from MCP's defaults (not
+ * idempotent, open world), and a read-only tool's destructive and idempotent
+ * hints, which MCP gives no meaning, not at all.
  */
 function listedAnnotations(hints: ToolAnnotations): Partial<ToolAnnotations> {
   if (hints.readOnlyHint) return { readOnlyHint: true, openWorldHint: hints.openWorldHint };
   return {
-    readOnlyHint: false,
     destructiveHint: hints.destructiveHint,
     ...(hints.idempotentHint && { idempotentHint: true }),
     ...(!hints.openWorldHint && { openWorldHint: false }),
   };
 }
 
+/** Arguments listed by one of the notations they accept: see listedAs. */
+const listedNotations = new WeakMap<object, z.ZodType>();
+
+/**
+ * Lists `schema` as `shown`, one of the notations it accepts that can say all
+ * the others can. Only the listing changes: a call is still checked against
+ * `schema` and may use any notation.
+ */
+export function listedAs<T extends z.ZodType>(schema: T, shown: z.ZodType): T {
+  listedNotations.set(schema, shown);
+  return schema;
+}
+
 function listedSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  const { $schema: _ignored, ...emitted } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+  const { $schema: _ignored, ...emitted } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: "any",
+    override({ zodSchema, jsonSchema }) {
+      const shown = listedNotations.get(zodSchema);
+      if (!shown) return;
+      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+      const { $schema: _shownIgnored, ...notation } = z.toJSONSchema(shown, { io });
+      Object.assign(jsonSchema, notation);
+    },
+  });
   return eachSubschema(emitted, io === "input" ? compactInput : outputShape);
 }
 
@@ -48,26 +73,38 @@ const UNBOUNDED = new Set([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
 
 /**
  * An input schema less what tells the model nothing: the safe-integer bounds
- * of z.number().int(), `minimum: 0` of counts and seconds, `propertyNames:
+ * of z.number().int(), `minimum` 0 or 1 of counts and seconds, `propertyNames:
  * {type: string}` (JSON keys always are), "must not be empty" on strings and
- * arrays, and `default: false` on flags. An integer's exclusive minimum n reads minimum n+1.
+ * arrays, `default` false or "", `additionalProperties: false` of strict
+ * objects (a model sends only the arguments it is shown, and an unknown one is
+ * refused), and the string values of maps such as env and labels, which the
+ * server instructions state once. An integer's exclusive minimum n reads
+ * minimum n+1. Upper bounds are left out too: they are caps against runaway
+ * calls (65535, 3600 s, 1 MiB, 1000 characters) that a call rarely meets, and
+ * one beyond them is refused with the bound named. Lower bounds stay; they say
+ * what a value means (-1: all; at least 256 bytes).
  */
 function compactInput(schema: JsonSchema): JsonSchema {
   const node = asList(schema);
-  const { minimum, maximum, exclusiveMinimum, propertyNames, minLength, minItems, ...kept } = node;
+  const { minimum, exclusiveMinimum, propertyNames, minLength, minItems, ...kept } = node;
+  for (const upper of UPPER_BOUNDS) delete kept[upper];
   const integer = node.type === "integer";
   const lowest = integer && typeof exclusiveMinimum === "number" ? exclusiveMinimum + 1 : minimum;
   return {
     ...kept,
-    ...(isBound(lowest) && !(integer && lowest === 0) && { minimum: lowest }),
-    ...(isBound(maximum) && { maximum }),
+    ...(isBound(lowest) && !(integer && (lowest === 0 || lowest === 1)) && { minimum: lowest }),
     ...(!integer && exclusiveMinimum !== undefined && { exclusiveMinimum }),
     ...(propertyNames !== undefined && !isPlainString(propertyNames) && { propertyNames }),
     ...(minLength !== undefined && minLength !== 1 && { minLength }),
     ...(minItems !== undefined && minItems !== 1 && { minItems }),
-    ...(node.default === false && { default: undefined }),
+    ...((node.default === false || node.default === "") && { default: undefined }),
+    ...((node.additionalProperties === false || isPlainString(node.additionalProperties)) && {
+      additionalProperties: undefined,
+    }),
   };
 }
+
+const UPPER_BOUNDS = ["maximum", "maxLength", "maxItems"];
 
 /**
  * "One or many" (`anyOf: [X, array of X]`) listed as the array: a list of one
@@ -82,12 +119,15 @@ function asList(node: JsonSchema): JsonSchema {
 }
 
 /** Keywords a client needs to check structuredContent and to type it. */
-const SHAPE_KEYWORDS = ["type", "properties", "required", "items", "anyOf", "enum", "const"];
+const SHAPE_KEYWORDS = ["type", "properties", "items", "anyOf", "enum", "const"];
 
 /**
- * An output schema as the shape of structuredContent: types, properties and
- * required fields. Field descriptions and bounds stay in the zod source; a
- * client validates the same results with or without them.
+ * An output schema as the shape of structuredContent: types and properties.
+ * Field descriptions, bounds and `required` stay in the zod source, which
+ * every result is built against. A client validating structuredContent
+ * accepts every result with or without them; `required` would only promise
+ * fields that a reader of a compact, bounded answer checks for anyway, at a
+ * tenth of the whole listing.
  */
 function outputShape(node: JsonSchema): JsonSchema {
   const shape = Object.fromEntries(

@@ -18,10 +18,10 @@ const projectSource = {
 
 const describedSource = {
   file: projectSource.file.describe("A host path"),
-  content: projectSource.content.describe("Instead of file"),
+  content: projectSource.content,
   working_dir: projectSource.working_dir.describe("With content: base of relative paths"),
   project_name: projectSource.project_name,
-  env: projectSource.env.describe("For ${VAR}; the server's environment and .env are not read"),
+  env: projectSource.env.describe("For ${VAR}, instead of the server's environment and .env"),
 };
 
 const servicePorts = z
@@ -63,14 +63,14 @@ export const podmanComposeUp = defineTool({
   input: z.object({
     ...describedSource,
     services: z.array(z.string().min(1)).optional().describe("Only these, with their dependencies"),
-    build: z.boolean().default(false).describe("Rebuild images that have a build section"),
+    build: z.boolean().default(false),
     wait_timeout: z
       .number()
       .int()
       .min(1)
       .max(3600)
       .default(300)
-      .describe("Seconds for all depends_on conditions"),
+      .describe("For depends_on conditions"),
   }),
   output: upOutput,
   annotations: {
@@ -130,7 +130,7 @@ export const podmanComposeDown = defineTool({
   family: "compose",
   title: "Remove a compose project",
   description:
-    "Like `docker compose down`; volumes=true also removes its volumes. Name the project as for podman_compose_up.",
+    "Like `docker compose down`; volumes=true also removes volumes. Project named as for podman_compose_up.",
   input: z.object({
     ...projectSource,
     volumes: z.boolean().default(false),
@@ -172,8 +172,7 @@ export const podmanComposePs = defineTool({
   name: "podman_compose_ps",
   family: "compose",
   title: "List a compose project's containers",
-  description:
-    "Like `docker compose ps -a`, with health. Name the project as for podman_compose_up.",
+  description: "Like `docker compose ps -a`, with health. Project named as for podman_compose_up.",
   input: z.object(projectSource),
   output: z.object({
     project: z.string(),

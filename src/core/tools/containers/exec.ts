@@ -21,7 +21,7 @@ export const podmanExec = defineTool({
   family: "containers",
   title: "Run a command in a container",
   description:
-    'Run a command in a running container; answers exit code, stdout, stderr. No shell: use ["sh", "-c", "..."]. `stdin` is piped in, then closed.',
+    'Run a command in a running container; answers exit code, stdout, stderr. No shell: use ["sh", "-c", "..."].',
   input: z.object({
     name: containerName,
     command: z.array(z.string()).min(1),

@@ -41,7 +41,7 @@ export const podmanInspect = defineTool({
   family: "containers",
   title: "Inspect a container",
   description:
-    "Podman's inspect document of a container, secrets masked. PREFER `fields` such as State.Status, Config.Env, Mounts.",
+    "A container's inspect document, secrets masked. PREFER `fields` such as State.Status, Config.Env.",
   input: z.object({
     name: containerName,
     fields: z.array(z.string().min(1)).optional(),

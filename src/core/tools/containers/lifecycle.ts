@@ -40,8 +40,7 @@ export const podmanStart = defineTool({
   name: "podman_start",
   family: "containers",
   title: "Start a container",
-  description:
-    "Start a created or stopped container; answers its state, or its exit code if it exits at once.",
+  description: "Start a created or stopped container; answers its state or exit code.",
   input: z.object({ name: containerName }),
   output: stateResult,
   annotations: IDEMPOTENT,
@@ -89,8 +88,7 @@ export const podmanRm = defineTool({
   name: "podman_rm",
   family: "containers",
   title: "Remove a container",
-  description:
-    "Remove a container; a running one needs force=true, volumes=true removes its anonymous volumes.",
+  description: "Remove a container (running: force=true); volumes=true also its anonymous volumes.",
   input: z.object({
     name: containerName,
     force: z.boolean().default(false),

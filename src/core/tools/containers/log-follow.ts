@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { Cancelled } from "../../errors.js";
-import { GREP_SYNTAX, GrepPattern, MAX_GREP_LENGTH } from "../../text/grep.js";
+import { GrepPattern, MAX_GREP_LENGTH } from "../../text/grep.js";
 import { TailBuffer } from "../../podman/bounded-text.js";
 import { followLogLines } from "../../podman/follow.js";
 import type { LogLine } from "../../podman/log-frames.js";
@@ -15,31 +15,15 @@ const MAX_MATCHED_LINE_CHARS = 1000;
 
 /** The arguments podman_logs and podman_pod_logs share to follow a log. */
 export const followArguments = {
-  follow: z
-    .boolean()
-    .default(false)
-    .describe(
-      "Keep reading new lines as they are written, for up to follow_seconds or until until_match " +
-        "matches; with a progress token each batch of lines also arrives as a progress notification",
-    ),
+  follow: z.boolean().default(false),
   follow_seconds: z
     .number()
     .int()
     .positive()
     .max(86_400)
     .optional()
-    .describe(
-      `How long to follow (implies follow; default ${DEFAULT_FOLLOW_SECONDS}, at most the ` +
-        "server's --max-follow-seconds, 300 unless set)",
-    ),
-  until_match: z
-    .string()
-    .max(MAX_GREP_LENGTH)
-    .optional()
-    .describe(
-      "Stop following at the first line containing a match of this regular expression (implies " +
-        `follow; the tail lines count too), in ${GREP_SYNTAX}; the answer names the line`,
-    ),
+    .describe(`Implies follow; default ${DEFAULT_FOLLOW_SECONDS}`),
+  until_match: z.string().max(MAX_GREP_LENGTH).optional().describe("Implies follow"),
 };
 
 export const followResult = z.object({

@@ -39,11 +39,7 @@ export const logArguments = {
   since: z.string().optional(),
   until: z.string().optional(),
   timestamps: z.boolean().default(false),
-  grep: z
-    .string()
-    .max(MAX_GREP_LENGTH)
-    .optional()
-    .describe("Regex in RE2 syntax, no backreferences or lookaround"),
+  grep: z.string().max(MAX_GREP_LENGTH).optional(),
   scanLines: (description: string) =>
     z.number().int().positive().max(1_000_000).optional().describe(description),
   maxBytes: (description?: string) => {

@@ -16,7 +16,7 @@ export const podmanLogs = defineTool({
   family: "containers",
   title: "Read a container's logs",
   description:
-    "A container's last log lines within `tail` and `max_bytes`. PREFER since, until, stream or grep to raising them. follow streams new lines as progress until until_match.",
+    "A container's last log lines within `tail` and `max_bytes`. PREFER since, until, stream or grep to raising them. follow streams new lines.",
   input: z.object({
     name: containerName,
     tail: logArguments.tail("-1: all, within max_bytes"),
@@ -25,7 +25,7 @@ export const podmanLogs = defineTool({
     timestamps: logArguments.timestamps,
     stream: z.enum(["stdout", "stderr", "both"]).default("both"),
     grep: logArguments.grep,
-    scan_lines: logArguments.scanLines("With grep: lines searched (default 10000)"),
+    scan_lines: logArguments.scanLines("Default 10000"),
     max_bytes: logArguments.maxBytes(),
     ...followArguments,
   }),

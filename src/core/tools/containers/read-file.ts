@@ -22,22 +22,13 @@ export const podmanReadFile = defineTool({
   name: "podman_read_file",
   title: "Read a file or list a directory in a container",
   description:
-    "Read a file out of a container (running or stopped), or list a directory. A file comes " +
-    "back as text when it is UTF-8 text, else as base64, bounded to its first `max_bytes` " +
-    "(the answer says how many bytes it left out). A directory is listed recursively, parents " +
-    "first, up to `max_entries`: paths, types, sizes and modes. Symlinks in `path` are " +
-    "followed inside the container. PREFER this over podman_exec with cat or ls.",
+    "Read a file from a container, running or stopped (text or base64), or list a directory " +
+    "recursively. PREFER to podman_exec with cat or ls.",
   input: z.object({
     name: containerName,
-    path: z.string().min(1).describe('Absolute path inside the container, e.g. "/app/report.xml"'),
-    max_bytes: logArguments.maxBytes("The most bytes of a file's content to return"),
-    max_entries: z
-      .number()
-      .int()
-      .min(1)
-      .max(5000)
-      .default(200)
-      .describe("For a directory: the most entries to list"),
+    path: z.string().min(1).describe("Absolute"),
+    max_bytes: logArguments.maxBytes(),
+    max_entries: z.number().int().min(1).max(5000).default(200),
   }),
   output: z.object({
     path: z.string(),

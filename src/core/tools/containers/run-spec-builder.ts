@@ -5,6 +5,7 @@ import { parsePortMapping } from "../../podman/run-spec/ports.js";
 import { cpusToQuota, parseMemory } from "../../podman/run-spec/resources.js";
 import { type SecretUse, secretsToSpec } from "../../podman/secret-mounts.js";
 import { secretEnvLabel } from "../../policy/secret-env.js";
+import { listedAs } from "../listing.js";
 import { secretsArgument } from "../secrets/arguments.js";
 import { logArguments } from "./log-tail.js";
 
@@ -16,11 +17,15 @@ const portObject = z.object({
   range: z.number().int().min(1).optional(),
 });
 
-/** Published ports as podman_run and podman_pod_create take them. */
+/**
+ * Published ports as podman_run and podman_pod_create take them. The string
+ * form says all the object form can (ranges, protocols, IPv6), so only it is
+ * listed.
+ */
 export const portsArgument = z
-  .array(z.union([z.string(), portObject]))
+  .array(listedAs(z.union([z.string(), portObject]), z.string()))
   .optional()
-  .describe('"8080:80", "127.0.0.1:8080:80/udp", "80"');
+  .describe('"8080:80", "127.0.0.1:8080:80/udp", "80", "8000-8002:9000-9002"');
 
 export const runArguments = z.object({
   image: z.string().min(1),
@@ -45,12 +50,12 @@ export const runArguments = z.object({
   cpus: z.number().positive().optional(),
   workdir: z.string().optional(),
   user: z.string().optional(),
-  network: z.string().optional().describe('"bridge" (default), "none", "host" or a network'),
+  network: z.string().optional().describe('"bridge", "none", "host" or a network'),
   pod: z.string().optional(),
   healthcheck: z
     .object({
       test: z.array(z.string()).min(1).describe('["CMD", ...] or ["CMD-SHELL", "..."]'),
-      interval: z.string().optional().describe('e.g. "30s"'),
+      interval: z.string().optional(),
       timeout: z.string().optional(),
       retries: z.number().int().min(0).optional(),
       start_period: z.string().optional(),

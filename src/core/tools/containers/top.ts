@@ -39,8 +39,7 @@ export const podmanTop = defineTool({
   name: "podman_top",
   family: "containers",
   title: "List a container's processes",
-  description:
-    "The processes of a running container (`podman top`); secrets in command lines masked.",
+  description: "A running container's processes (`podman top`), secrets masked.",
   input: z.object({
     name: containerName,
     ps_args: z.array(z.enum(DESCRIPTORS)).min(1).max(DESCRIPTORS.length).optional(),

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { BadArgument } from "../../errors.js";
-import { GREP_SYNTAX, GrepPattern, MAX_GREP_LENGTH } from "../../text/grep.js";
+import { GrepPattern, MAX_GREP_LENGTH } from "../../text/grep.js";
 import { READ_ONLY } from "../annotations.js";
 import { defineTool, type ToolContext } from "../tool.js";
 import { containerName } from "./lifecycle.js";
@@ -44,52 +44,16 @@ export const podmanWait = defineTool({
   name: "podman_wait",
   title: "Wait for a container condition",
   description:
-    "Wait until a container is ready, in ONE call, instead of polling podman_ps, podman_logs or " +
-    "podman_exec with sleeps. condition: running; healthy (runs its health check at the check's " +
-    "interval); exited (answers the exit code); log (a line of this run matches `pattern`); port " +
-    "(a published port accepts TCP connections); http (GET `path` on a published port answers " +
-    "`status`, default 200). `port` is the container port or its published host port; leave it " +
-    "out when the container publishes one. Answers what happened and how long it took; when the " +
-    "condition cannot come true any more (the container exited), at once, with the reason and the " +
-    "last log lines. Progress notifications every second. Only containers mcp-podman created " +
-    "(unless an admin token without --managed-only).",
+    "Wait in ONE call, not by polling, until a container is running, healthy or exited, logs " +
+    "`pattern`, accepts TCP on `port` or answers GET `path` with `status`; fails fast if it never can.",
   input: z.object({
     name: containerName,
-    condition: z.enum(conditions).describe("What to wait for"),
-    timeout: z
-      .number()
-      .int()
-      .positive()
-      .max(86_400)
-      .default(DEFAULT_WAIT_SECONDS)
-      .describe(
-        `Seconds to wait (default ${DEFAULT_WAIT_SECONDS}; at most the server's ` +
-          "--max-wait-seconds, 300 unless set)",
-      ),
-    pattern: z
-      .string()
-      .max(MAX_GREP_LENGTH)
-      .optional()
-      .describe(`log: a regular expression a log line must contain a match of, in ${GREP_SYNTAX}`),
-    port: z
-      .number()
-      .int()
-      .min(1)
-      .max(65535)
-      .optional()
-      .describe("port, http: the container port (or host port) the container publishes"),
-    path: z
-      .string()
-      .max(2048)
-      .optional()
-      .describe('http: the path to GET, such as "/health" (default "/"); a path only, never a URL'),
-    status: z
-      .number()
-      .int()
-      .min(100)
-      .max(599)
-      .optional()
-      .describe("http: the status to wait for (default 200)"),
+    condition: z.enum(conditions),
+    timeout: z.number().int().positive().max(86_400).default(DEFAULT_WAIT_SECONDS),
+    pattern: z.string().max(MAX_GREP_LENGTH).optional(),
+    port: z.number().int().min(1).max(65535).optional().describe("Container or host port"),
+    path: z.string().max(2048).optional().describe('Default "/"'),
+    status: z.number().int().min(100).max(599).optional().describe("Default 200"),
   }),
   output: z.object({
     container: z.string(),

@@ -14,10 +14,10 @@ const LISTED_PATHS = 20;
 const MAX_ENTRIES = 100_000;
 
 const fileToWrite = z.object({
-  path: z.string().min(1).describe('Absolute path inside the container, e.g. "/app/main.py"'),
-  content: z.string().default("").describe("The file's content, as text or base64"),
-  encoding: byteEncoding.default("utf8").describe('"utf8" (default) or "base64" for binary'),
-  mode: z.string().optional().describe('Octal permission bits, e.g. "0755" (default "0644")'),
+  path: z.string().min(1).describe("Absolute"),
+  content: z.string().default(""),
+  encoding: byteEncoding.default("utf8"),
+  mode: z.string().optional().describe('Octal; default "0644"'),
 });
 
 interface Written {
@@ -32,25 +32,13 @@ export const podmanWriteFiles = defineTool({
   name: "podman_write_files",
   title: "Write files into a container",
   description:
-    "Write files into a container (running or stopped), creating missing directories (0755). " +
-    "Give `files` as {path, content, encoding, mode}: absolute paths, text or base64, an " +
-    "existing file is replaced. Or copy a host directory with `host_dir` (allowed only under " +
-    "the server's --allow-read directories; symlinks are copied as links, never followed) to " +
-    "`dest` in the container. PREFER this over podman_exec with the content in the command " +
-    "line. Files are owned by root; the total size is bounded (--max-copy-bytes).",
+    "Write `files` (text or base64) into a container, running or stopped, or copy `host_dir` " +
+    "(under --allow-read) to `dest`. PREFER to podman_exec with content in the command.",
   input: z.object({
     name: containerName,
-    files: z.array(fileToWrite).optional().describe("Files to write"),
-    host_dir: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Absolute path of a host directory whose content is copied to `dest`"),
-    dest: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('With host_dir: the container directory it is copied to, e.g. "/src"'),
+    files: z.array(fileToWrite).optional(),
+    host_dir: z.string().min(1).optional(),
+    dest: z.string().min(1).optional().describe("Container directory"),
   }),
   output: z.object({
     files: z.number().int().describe("Regular files written"),

@@ -15,16 +15,12 @@ const buildArguments = z.object({
   context_dir: z.string().min(1).optional(),
   containerfile: z.string().min(1).optional(),
   files: stringMap().describe("Context files, path -> text"),
-  containerfile_path: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Default Containerfile, else Dockerfile"),
+  containerfile_path: z.string().min(1).optional(),
   build_args: stringMap(),
   target: z.string().min(1).optional(),
   labels: stringMap(),
   no_cache: z.boolean().default(false),
-  pull: z.boolean().default(false).describe("Pull base images even if present"),
+  pull: z.boolean().default(false).describe("Base images, even if present"),
   timeout: z.number().int().positive().default(1800),
 });
 
@@ -32,8 +28,7 @@ export const podmanBuild = defineTool({
   name: "podman_build",
   family: "images",
   title: "Build an image",
-  description:
-    "Build an image from a host context_dir or an inline `containerfile` plus `files`; a failure names its step.",
+  description: "Build an image from a host context_dir or an inline `containerfile` and `files`.",
   input: buildArguments,
   output: z.object({
     id: z.string().describe("Short (12 character) image id"),

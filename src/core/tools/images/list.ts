@@ -23,7 +23,7 @@ export const podmanImages = defineTool({
     all: z.boolean().default(false),
     filters: z
       .object({
-        reference: z.string().optional().describe('e.g. "*/app:1.*"'),
+        reference: z.string().optional().describe("Glob"),
         dangling: z.boolean().optional(),
         label: z.array(z.string()).optional(),
       })

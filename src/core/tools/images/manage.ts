@@ -37,7 +37,7 @@ export const podmanRmi = defineTool({
   family: "images",
   title: "Remove an image",
   description:
-    "Remove an image name; the image goes with its last name. force=true also removes containers using it.",
+    "Remove an image name, and the image with its last one; force=true also its containers.",
   input: z.object({
     reference: z.string().min(1),
     force: z.boolean().default(false),

@@ -22,7 +22,7 @@ export const podmanPull = defineTool({
   family: "images",
   title: "Pull an image",
   description:
-    "Pull an image, always asking the registry (`podman pull`). podman_run pulls missing images itself.",
+    "Pull an image from its registry, even if present; podman_run pulls missing ones itself.",
   input: z.object({
     reference: z.string().min(1),
     tls_verify: tlsVerify,

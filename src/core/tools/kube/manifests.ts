@@ -24,7 +24,7 @@ import { type ToolContext, defineTool } from "../tool.js";
 
 const yamlSource = {
   content: z.string().min(1).optional(),
-  file: z.string().min(1).optional().describe("Host path, instead of content"),
+  file: z.string().min(1).optional().describe("Host path"),
 };
 
 /** The YAML text from exactly one of `content` and `file` (checked by the plan made of it). */

@@ -73,20 +73,16 @@ export const podmanNetworkCreate = defineTool({
   family: "networks",
   title: "Create a network",
   description:
-    "Create a network for podman_run network=NAME; dns_enabled=true lets containers reach each other by name.",
+    "Create a network for podman_run network=NAME; dns_enabled=true: containers reach each other by name.",
   input: z.object({
     name: z.string().min(1),
-    subnet: z.string().optional().describe('CIDR, e.g. "10.89.5.0/24"'),
+    subnet: z.string().optional().describe("CIDR"),
     gateway: z.string().optional(),
     internal: z.boolean().optional(),
     labels: z.record(z.string(), z.string()).optional(),
-    driver: z.string().optional().describe('"bridge" (default), "macvlan" or "ipvlan"'),
+    driver: z.string().optional().describe("bridge, macvlan or ipvlan"),
     dns_enabled: z.boolean().optional(),
-    interface_name: z
-      .string()
-      .max(15)
-      .optional()
-      .describe("Host bridge (macvlan: parent interface)"),
+    interface_name: z.string().max(15).optional().describe("Bridge or macvlan parent"),
   }),
   output: z.object({
     name: z.string(),
@@ -178,7 +174,7 @@ export const podmanNetworkInspect = defineTool({
   name: "podman_network_inspect",
   family: "networks",
   title: "Inspect a network",
-  description: "Podman's inspect document of a network, or only `fields` such as subnets.",
+  description: "A network's inspect document, or only `fields` such as subnets.",
   input: z.object({
     name: networkName,
     fields: z.array(z.string().min(1)).optional(),

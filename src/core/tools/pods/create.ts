@@ -15,7 +15,7 @@ export const podmanPodCreate = defineTool({
   family: "pods",
   title: "Create a pod",
   description:
-    "Create a pod: containers sharing one network (localhost between them). Publish ports here, then podman_run pod=NAME.",
+    "Create a pod: containers sharing localhost. Publish ports here, then podman_run pod=NAME.",
   input: z.object({
     name: z.string().min(1),
     ports: portsArgument,
@@ -23,11 +23,11 @@ export const podmanPodCreate = defineTool({
     network: z
       .string()
       .optional()
-      .describe('"bridge" (default), "none", "host" or networks, comma-separated'),
+      .describe('"bridge", "none", "host" or networks, comma-separated'),
     share: z
       .union([z.string(), z.array(z.string())])
       .optional()
-      .describe('Of cgroup, ipc, net, pid, uts (default net, ipc, uts), or ["none"]'),
+      .describe('cgroup, ipc, net, pid, uts or "none"'),
     hostname: z.string().optional(),
   }),
   output: z.object({

@@ -11,7 +11,7 @@ export const podmanPodInspect = defineTool({
   family: "pods",
   title: "Inspect a pod",
   description:
-    "Podman's inspect document of a pod, secrets masked. PREFER `fields` such as State, Containers.",
+    "A pod's inspect document, secrets masked. PREFER `fields` such as State, Containers.",
   input: z.object({
     name: podName,
     fields: z.array(z.string().min(1)).optional(),

@@ -24,7 +24,7 @@ export const podmanPodLogs = defineTool({
   family: "pods",
   title: "Read the logs of a pod",
   description:
-    'The logs of every container of a pod, merged in time order and tagged ("web | GET /"); follow as podman_logs.',
+    "Logs of all containers of a pod, merged in time order, each line tagged; follow as podman_logs.",
   input: z.object({
     name: podName,
     tail: logArguments.tail("Per container; -1: all"),
@@ -32,7 +32,7 @@ export const podmanPodLogs = defineTool({
     until: logArguments.until,
     timestamps: logArguments.timestamps,
     grep: logArguments.grep,
-    scan_lines: logArguments.scanLines("With grep: lines searched per container (default 10000)"),
+    scan_lines: logArguments.scanLines("Per container; default 10000"),
     max_bytes: logArguments.maxBytes(),
     ...followArguments,
   }),

@@ -12,7 +12,7 @@ import { MANAGED_LABEL } from "../../policy/policy.js";
 import { maskUnlessShown } from "../../policy/secrets.js";
 import { DESTRUCTIVE, MUTATING, READ_ONLY } from "../annotations.js";
 import { defineTool, type ToolContext } from "../tool.js";
-import { secretName } from "./arguments.js";
+import { newSecretName, secretName } from "./arguments.js";
 
 /** Large enough for a key or certificate chain, small enough for one tool call. */
 export const MAX_SECRET_VALUE_BYTES = 64 * 1024;
@@ -45,9 +45,7 @@ async function withLabels(ctx: ToolContext, secret: SecretInfo): Promise<SecretI
 export const podmanSecretLs = defineTool({
   name: "podman_secret_ls",
   title: "List secrets",
-  description:
-    "List Podman secrets: name, id, creation time, whether mcp-podman created it (only those " +
-    "can an operate token use in podman_run or remove). Values are never shown.",
+  description: "List secrets (never their values) and which mcp-podman created.",
   input: z.object({}),
   output: z.object({ secrets: z.array(secretSummary), count: z.number().int() }),
   family: "secrets",
@@ -71,13 +69,11 @@ export const podmanSecretCreate = defineTool({
   name: "podman_secret_create",
   title: "Create a secret",
   description:
-    "Store a credential as a Podman secret, to give containers with podman_run `secrets` or a " +
-    "compose file's external `secrets:` instead of a plain environment value. The value is " +
-    `never echoed, logged or audited; at most ${MAX_SECRET_VALUE_BYTES} bytes. Answers the name ` +
-    "and id. A taken name is refused: remove the old secret first.",
+    "Store a credential for podman_run `secrets` or compose external secrets, instead of a " +
+    "plain env value; never echoed or logged. A taken name is refused.",
   input: z.object({
-    name: secretName,
-    value: z.string().min(1).describe("The secret value (a password, token, key)"),
+    name: newSecretName,
+    value: z.string().min(1),
     labels: z.record(z.string(), z.string()).optional(),
   }),
   output: z.object({ name: z.string(), id: z.string() }),
@@ -106,9 +102,7 @@ export const podmanSecretRm = defineTool({
   name: "podman_secret_rm",
   title: "Remove a secret",
   description:
-    "Remove a Podman secret. Podman does not refuse while containers use it: those then fail " +
-    "to start again and their exec calls fail, so remove them first. An operate token may " +
-    "remove only the secrets mcp-podman created.",
+    "Remove a secret. Containers using it then fail to start or exec: remove them first.",
   input: z.object({ name: secretName }),
   output: z.object({ name: z.string(), removed: z.boolean() }),
   family: "secrets",

@@ -19,7 +19,7 @@ export const podmanSystemDf = defineTool({
   name: "podman_system_df",
   family: "system",
   title: "Disk usage",
-  description: "Disk used and reclaimable by images, containers and volumes (`podman system df`).",
+  description: "Disk used and reclaimable by images, containers and volumes.",
   input: z.object({
     top: z.number().int().min(0).max(50).default(0),
   }),
