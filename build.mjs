@@ -56,6 +56,40 @@ const compiledOnFirstUse = {
 };
 
 /**
+ * CommonJS packages that only some calls need (yaml: compose files and
+ * secret-shaped manifests). Importers get an exports object whose properties
+ * load the package on first read, so it is evaluated on the first call that
+ * uses it instead of at start. Every export the package has at build time is
+ * forwarded.
+ */
+const EVALUATED_ON_FIRST_USE = ["yaml"];
+
+const evaluatedOnFirstUse = {
+  name: "evaluated-on-first-use",
+  setup(bundler) {
+    const filter = new RegExp(`^(${EVALUATED_ON_FIRST_USE.join("|")})$`);
+    bundler.onResolve({ filter }, ({ path, namespace }) =>
+      namespace === "evaluated-on-first-use"
+        ? undefined
+        : { path, namespace: "evaluated-on-first-use" },
+    );
+    bundler.onLoad({ filter: /.*/, namespace: "evaluated-on-first-use" }, async ({ path }) => {
+      const names = Object.keys(await import(path)).filter((name) => name !== "default");
+      return {
+        loader: "js",
+        resolveDir: import.meta.dirname,
+        contents: [
+          "let loaded;",
+          `const load = () => (loaded ??= require(${JSON.stringify(path)}));`,
+          `for (const name of ${JSON.stringify(names)})`,
+          "  Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });",
+        ].join("\n"),
+      };
+    });
+  },
+};
+
+/**
  * The MCP SDK imports Ajv only to validate elicitation answers, and builds it
  * only when no validator is given; the server gives one, as it never elicits.
  */
@@ -81,7 +115,7 @@ await build({
   // .js file as CommonJS first; an ES module would be compiled twice (+5 MB).
   format: "cjs",
   define: { MCP_PODMAN_VERSION: JSON.stringify(version) },
-  plugins: [compiledOnFirstUse, withoutAjv],
+  plugins: [compiledOnFirstUse, evaluatedOnFirstUse, withoutAjv],
   banner: {
     // Deno runs a copy outside any package as an ES module, where require() is not given.
     js: '#!/usr/bin/env node\nvar require = typeof require === "function" ? require : process.getBuiltinModule("node:module").createRequire(process.cwd() + "/");',
