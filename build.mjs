@@ -17,12 +17,13 @@ const common = {
 
 /**
  * Modules that only some starts need: the OpenTelemetry SDK (OTLP export or
- * /metrics), which is most of the bundle, and re2js (the first grep). A
+ * /metrics), which is most of the bundle, Node's HTTP listener with ws (--listen),
+ * and re2js (the first grep). A
  * runtime compiles every line of a module before it runs any, so these are
  * embedded compressed and compiled on first import: start-up is faster and
  * holds megabytes less.
  */
-const COMPILED_ON_FIRST_USE = /\/(telemetry-sdk|pull-metrics|grep-engine)\.js$/;
+const COMPILED_ON_FIRST_USE = /\/(telemetry-sdk|pull-metrics|http-listener|grep-engine)\.js$/;
 
 const compiledOnFirstUse = {
   name: "compiled-on-first-use",
@@ -56,33 +57,40 @@ const compiledOnFirstUse = {
 };
 
 /**
- * CommonJS packages that only some calls need (yaml: compose files and
- * secret-shaped manifests). Importers get an exports object whose properties
- * load the package on first read, so it is evaluated on the first call that
- * uses it instead of at start. Every export the package has at build time is
- * forwarded.
+ * Packages that only some calls need: yaml (compose files, secret-shaped
+ * manifests). Each is embedded
+ * compressed; importers get an exports object whose properties compile and
+ * run the package on their first read, so neither is compiled at start and no
+ * importer has to change. Every export the package has at build time is forwarded.
  */
-const EVALUATED_ON_FIRST_USE = ["yaml"];
+const PACKAGES_COMPILED_ON_FIRST_USE = ["yaml"];
 
-const evaluatedOnFirstUse = {
-  name: "evaluated-on-first-use",
+const packagesCompiledOnFirstUse = {
+  name: "packages-compiled-on-first-use",
   setup(bundler) {
-    const filter = new RegExp(`^(${EVALUATED_ON_FIRST_USE.join("|")})$`);
-    bundler.onResolve({ filter }, ({ path, namespace }) =>
-      namespace === "evaluated-on-first-use"
-        ? undefined
-        : { path, namespace: "evaluated-on-first-use" },
-    );
-    bundler.onLoad({ filter: /.*/, namespace: "evaluated-on-first-use" }, async ({ path }) => {
+    const filter = new RegExp(`^(${PACKAGES_COMPILED_ON_FIRST_USE.join("|")})$`);
+    bundler.onResolve({ filter }, ({ path }) => ({ path, namespace: "package-on-first-use" }));
+    bundler.onLoad({ filter: /.*/, namespace: "package-on-first-use" }, async ({ path }) => {
       const names = Object.keys(await import(path)).filter((name) => name !== "default");
+      const chunk = await build({
+        ...common,
+        stdin: { contents: `module.exports = require(${JSON.stringify(path)});`, resolveDir: "." },
+        format: "cjs",
+        write: false,
+      });
+      const packed = brotliCompressSync(chunk.outputFiles[0].contents).toString("base64");
       return {
         loader: "js",
-        resolveDir: import.meta.dirname,
         contents: [
           "let loaded;",
-          `const load = () => (loaded ??= require(${JSON.stringify(path)}));`,
+          "function load() {",
+          `  const source = require("node:zlib").brotliDecompressSync(Buffer.from("${packed}", "base64")).toString();`,
+          "  const module = { exports: {} };",
+          '  new Function("module", "exports", "require", source)(module, module.exports, require);',
+          "  return (loaded = module.exports);",
+          "}",
           `for (const name of ${JSON.stringify(names)})`,
-          "  Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });",
+          "  Object.defineProperty(exports, name, { enumerable: true, get: () => (loaded ?? load())[name] });",
         ].join("\n"),
       };
     });
@@ -115,7 +123,7 @@ await build({
   // .js file as CommonJS first; an ES module would be compiled twice (+5 MB).
   format: "cjs",
   define: { MCP_PODMAN_VERSION: JSON.stringify(version) },
-  plugins: [compiledOnFirstUse, evaluatedOnFirstUse, withoutAjv],
+  plugins: [compiledOnFirstUse, packagesCompiledOnFirstUse, withoutAjv],
   banner: {
     // Deno runs a copy outside any package as an ES module, where require() is not given.
     js: '#!/usr/bin/env node\nvar require = typeof require === "function" ? require : process.getBuiltinModule("node:module").createRequire(process.cwd() + "/");',

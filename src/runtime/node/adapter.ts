@@ -60,7 +60,7 @@ export function nodeAdapter(argv: string[]): HostAdapter {
     },
     onStdinEnd: (handler) => void process.stdin.on("end", handler),
     async listen(options) {
-      const { listenHttp } = await import("./http.js");
+      const { listenHttp } = await import("./http-listener.js");
       return listenHttp(options);
     },
   };
