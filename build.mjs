@@ -1,5 +1,6 @@
 // Bundles the server into ONE self-contained file: dist/mcp-podman.js.
 import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { brotliCompressSync } from "node:zlib";
 import { build } from "esbuild";
 
@@ -17,12 +18,66 @@ const common = {
 
 /**
  * Modules that only some starts need: the OpenTelemetry SDK (OTLP export or
- * /metrics), which is most of the bundle, and re2js (the first grep). A
+ * /metrics), which is most of the bundle, Node's HTTP listener with ws (--listen),
+ * and re2js (the first grep). A
  * runtime compiles every line of a module before it runs any, so these are
  * embedded compressed and compiled on first import: start-up is faster and
  * holds megabytes less.
  */
-const COMPILED_ON_FIRST_USE = /\/(telemetry-sdk|pull-metrics|grep-engine)\.js$/;
+const COMPILED_ON_FIRST_USE = /\/(telemetry-sdk|pull-metrics|http-listener|grep-engine)\.js$/;
+
+/**
+ * Runs a module embedded compressed. On Node with a module compile cache
+ * (22.1 and later) it goes through Node's CommonJS loader, so the cache keeps
+ * its compiled code for the next start: in NODE_COMPILE_CACHE when set, else
+ * in the user's cache directory. A cache that cannot be written costs nothing
+ * but the compile.
+ */
+const RUN_PACKED = `
+let cacheReady;
+function compileCacheReady(nodeModule) {
+  if (cacheReady !== undefined) return cacheReady;
+  cacheReady = false;
+  if (typeof Deno !== "undefined" || typeof nodeModule.enableCompileCache !== "function") return false;
+  try {
+    const { join } = require("node:path");
+    const home = process.env.XDG_CACHE_HOME || join(require("node:os").homedir(), ".cache");
+    const { status } = nodeModule.enableCompileCache(join(home, "mcp-podman", "compile-cache"));
+    const { ENABLED, ALREADY_ENABLED } = nodeModule.constants.compileCacheStatus;
+    cacheReady = status === ENABLED || status === ALREADY_ENABLED;
+  } catch {}
+  return cacheReady;
+}
+export function runPacked(packed, name) {
+  const source = require("node:zlib").brotliDecompressSync(Buffer.from(packed, "base64")).toString();
+  const nodeModule = require("node:module");
+  if (compileCacheReady(nodeModule)) {
+    const filename = (typeof __filename === "string" ? __filename : "mcp-podman.js") + "#" + name;
+    const compiled = new nodeModule.Module(filename);
+    compiled.filename = filename;
+    compiled.paths = [];
+    compiled._compile(source, filename);
+    return compiled.exports;
+  }
+  const module = { exports: {} };
+  new Function("module", "exports", "require", source)(module, module.exports, require);
+  return module.exports;
+}
+`;
+
+const runPacked = {
+  name: "run-packed",
+  setup(bundler) {
+    bundler.onResolve({ filter: /^mcp-podman:run-packed$/ }, ({ path }) => ({
+      path,
+      namespace: "run-packed",
+    }));
+    bundler.onLoad({ filter: /.*/, namespace: "run-packed" }, () => ({
+      loader: "js",
+      contents: RUN_PACKED,
+    }));
+  },
+};
 
 const compiledOnFirstUse = {
   name: "compiled-on-first-use",
@@ -45,10 +100,45 @@ const compiledOnFirstUse = {
       return {
         loader: "js",
         contents: [
-          `const source = require("node:zlib").brotliDecompressSync(Buffer.from("${packed}", "base64")).toString();`,
-          "const module = { exports: {} };",
-          'new Function("module", "exports", "require", source)(module, module.exports, require);',
-          `export const { ${names.join(", ")} } = module.exports;`,
+          'import { runPacked } from "mcp-podman:run-packed";',
+          `export const { ${names.join(", ")} } = runPacked("${packed}", ${JSON.stringify(basename(path))});`,
+        ].join("\n"),
+      };
+    });
+  },
+};
+
+/**
+ * Packages that only some calls need: yaml (compose files, secret-shaped
+ * manifests). Each is embedded
+ * compressed; importers get an exports object whose properties compile and
+ * run the package on their first read, so neither is compiled at start and no
+ * importer has to change. Every export the package has at build time is forwarded.
+ */
+const PACKAGES_COMPILED_ON_FIRST_USE = ["yaml"];
+
+const packagesCompiledOnFirstUse = {
+  name: "packages-compiled-on-first-use",
+  setup(bundler) {
+    const filter = new RegExp(`^(${PACKAGES_COMPILED_ON_FIRST_USE.join("|")})$`);
+    bundler.onResolve({ filter }, ({ path }) => ({ path, namespace: "package-on-first-use" }));
+    bundler.onLoad({ filter: /.*/, namespace: "package-on-first-use" }, async ({ path }) => {
+      const names = Object.keys(await import(path)).filter((name) => name !== "default");
+      const chunk = await build({
+        ...common,
+        stdin: { contents: `module.exports = require(${JSON.stringify(path)});`, resolveDir: "." },
+        format: "cjs",
+        write: false,
+      });
+      const packed = brotliCompressSync(chunk.outputFiles[0].contents).toString("base64");
+      return {
+        loader: "js",
+        contents: [
+          'const { runPacked } = require("mcp-podman:run-packed");',
+          "let loaded;",
+          `const load = () => (loaded = runPacked("${packed}", ${JSON.stringify(path)}));`,
+          `for (const name of ${JSON.stringify(names)})`,
+          "  Object.defineProperty(exports, name, { enumerable: true, get: () => (loaded ?? load())[name] });",
         ].join("\n"),
       };
     });
@@ -81,7 +171,7 @@ await build({
   // .js file as CommonJS first; an ES module would be compiled twice (+5 MB).
   format: "cjs",
   define: { MCP_PODMAN_VERSION: JSON.stringify(version) },
-  plugins: [compiledOnFirstUse, withoutAjv],
+  plugins: [runPacked, compiledOnFirstUse, packagesCompiledOnFirstUse, withoutAjv],
   banner: {
     // Deno runs a copy outside any package as an ES module, where require() is not given.
     js: '#!/usr/bin/env node\nvar require = typeof require === "function" ? require : process.getBuiltinModule("node:module").createRequire(process.cwd() + "/");',

@@ -9,7 +9,6 @@ import { PodmanClient } from "./podman/client.js";
 import { ToolRegistry, createMcpServer } from "./mcp/server.js";
 import { type Access, selectTools } from "./mcp/access.js";
 import { allowedHostFiles } from "./policy/host-files.js";
-import { toolFamilies } from "./tools/index.js";
 
 export function createMcpPodman(
   config: Config,
@@ -34,12 +33,20 @@ export function createMcpPodman(
   });
   const hostFiles = allowedHostFiles(files, config.policy.allowRead);
   const policy = { ...config.policy, resolveHostPath };
-  const registry = new ToolRegistry(selectTools(toolFamilies, config.tools));
+  let registry: Promise<ToolRegistry> | undefined;
+  /**
+   * The tools (some forty modules of schemas) are built by the first request
+   * that needs them, not at start: answering `initialize` does not.
+   */
+  const tools = () =>
+    (registry ??= import("./tools/index.js").then(
+      ({ toolFamilies }) => new ToolRegistry(selectTools(toolFamilies, config.tools)),
+    ));
   const calls = new InFlightCalls();
   const auditTrail = new AuditTrail(audit);
   const createServer = (access: Access) =>
     createMcpServer({
-      registry,
+      tools,
       podman,
       files: hostFiles,
       logger,
@@ -63,6 +70,7 @@ export function createMcpPodman(
     podman,
     calls,
     logger,
+    tools,
     createServer,
     connect,
     createHttpApp: () =>

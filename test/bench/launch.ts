@@ -13,6 +13,8 @@ export type Runtime = "node" | "deno";
 export interface BundlePaths {
   bundle: string;
   deno: string;
+  /** The Node binary; this process's own when not given. */
+  node?: string;
 }
 
 /**
@@ -26,7 +28,9 @@ export function bundleLaunch(
   transportArgs: string[],
 ): Launch {
   const args = [...transportArgs, "--socket", `unix://${socket}`];
-  if (runtime === "node") return { command: process.execPath, args: [paths.bundle, ...args] };
+  if (runtime === "node") {
+    return { command: paths.node ?? process.execPath, args: [paths.bundle, ...args] };
+  }
   const listens = transportArgs.includes("--listen");
   const net = [`unix:${socket}`, "libpod", ...(listens ? ["127.0.0.1"] : [])];
   return {

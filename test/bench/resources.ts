@@ -31,7 +31,7 @@ export async function writeBareServer(work: string): Promise<string> {
 }
 
 export function bareLaunch(runtime: Runtime, paths: BundlePaths, script: string): Launch {
-  if (runtime === "node") return { command: process.execPath, args: [script] };
+  if (runtime === "node") return { command: paths.node ?? process.execPath, args: [script] };
   return { command: paths.deno, args: ["run", script] };
 }
 

@@ -1,7 +1,24 @@
 import { execFileSync } from "node:child_process";
-import { readlinkSync, realpathSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { bundleCommand, callOk, connectHttp, runtime, startHttpServer } from "./harness.js";
+import {
+  bundleCommand,
+  callOk,
+  connectHttp,
+  nodeBinary,
+  runtime,
+  startHttpServer,
+} from "./harness.js";
 
 // A project that meant to test another runtime but silently ran this one would
 // pass every other file; here the serving process itself says what it runs on.
@@ -33,4 +50,38 @@ describe(`the bundle under ${requested}`, () => {
       await server.stop();
     }
   });
+
+  it("keeps what it compiles on first use in Node's compile cache, and serves without one", async () => {
+    const cacheHome = mkdtempSync(join(tmpdir(), "mcp-podman-cache-"));
+    const cache = join(cacheHome, "mcp-podman", "compile-cache");
+    const nodeCaches =
+      runtime === "node" &&
+      execFileSync(nodeBinary(), ["-p", "typeof require('node:module').enableCompileCache"], {
+        encoding: "utf8",
+      }).trim() === "function";
+    try {
+      // An HTTP start loads the telemetry SDK and the HTTP listener, both compiled on first use.
+      await serveOnce({ XDG_CACHE_HOME: cacheHome });
+      if (nodeCaches) expect(readdirSync(cache).length).toBeGreaterThan(0);
+      else expect(existsSync(cache)).toBe(false);
+      await serveOnce({ XDG_CACHE_HOME: cacheHome });
+
+      const notADirectory = join(cacheHome, "a-file");
+      writeFileSync(notADirectory, "");
+      await serveOnce({ XDG_CACHE_HOME: notADirectory });
+    } finally {
+      rmSync(cacheHome, { recursive: true, force: true });
+    }
+  });
 });
+
+async function serveOnce(env: Record<string, string>) {
+  const server = await startHttpServer(["--no-auth"], env);
+  try {
+    const client = await connectHttp(server.url);
+    await callOk(client, "podman_info");
+    await client.close();
+  } finally {
+    await server.stop();
+  }
+}

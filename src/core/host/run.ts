@@ -37,6 +37,8 @@ export async function runHost(adapter: HostAdapter): Promise<void> {
     },
     version,
   );
+  // A --tools or --deny-tools name that names nothing is a usage error at start.
+  if (config.tools.include || config.tools.exclude.length > 0) await core.tools();
   const startupFields = {
     version,
     ...(adapter.runtimeName ? { runtime: adapter.runtimeName } : {}),

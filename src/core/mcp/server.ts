@@ -70,7 +70,8 @@ export class ToolRegistry {
 }
 
 export interface ServerDependencies {
-  registry: ToolRegistry;
+  /** The shared registry, built on first use. */
+  tools: () => Promise<ToolRegistry>;
   podman: PodmanClient;
   files: HostFiles;
   logger: Logger;
@@ -90,7 +91,7 @@ export interface ServerDependencies {
 
 /** One MCP server (one per session over HTTP, one for stdio) over the shared tool registry. */
 export function createMcpServer({
-  registry,
+  tools,
   podman,
   files,
   logger,
@@ -113,11 +114,11 @@ export function createMcpServer({
     },
   );
   forwardLogs(server, logger);
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: registry.listingsFor(access.scope),
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: (await tools()).listingsFor(access.scope),
   }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const tool = registry.get(request.params.name);
+    const tool = (await tools()).get(request.params.name);
     if (!tool) return errorResult(`Unknown tool "${request.params.name}".`);
     const mutating = !tool.annotations.readOnlyHint;
     const progressToken = request.params._meta?.progressToken;

@@ -1,11 +1,11 @@
 import { unixSocketConnect } from "./socket-connect.js";
 import { nodeProbeTcp } from "./probe-tcp.js";
-import { createHash } from "node:crypto";
 import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
+import type { Sha256, SocketFetch } from "../../core/contracts.js";
 import type { HostAdapter } from "../../core/host/adapter.js";
 import { nodeHostFiles, nodeResolveHostPath } from "./files.js";
 import { favourSmallHeap } from "./memory.js";
-import { unixSocketFetch } from "./socket-fetch.js";
+import { loadedOnFirstCall } from "./loaded-on-first-call.js";
 
 export function nodeAdapter(argv: string[]): HostAdapter {
   return {
@@ -23,12 +23,20 @@ export function nodeAdapter(argv: string[]): HostAdapter {
       if (config.transport === "stdio") favourSmallHeap();
     },
     services: (config) => ({
-      socketFetch: unixSocketFetch(config.socket),
+      socketFetch: loadedOnFirstCall<SocketFetch>(() =>
+        import("./socket-fetch.js").then(({ unixSocketFetch }) => unixSocketFetch(config.socket)),
+      ),
       socketConnect: unixSocketConnect(config.socket),
       files: nodeHostFiles,
       resolveHostPath: nodeResolveHostPath,
       probeTcp: nodeProbeTcp,
-      sha256: (data) => createHash("sha256").update(data).digest(),
+      sha256: loadedOnFirstCall<Sha256>(() =>
+        import("node:crypto").then(
+          ({ createHash }) =>
+            (data: Uint8Array) =>
+              createHash("sha256").update(data).digest(),
+        ),
+      ),
     }),
     openAppendLog(path) {
       const fd = openSync(path, "a", 0o600);
@@ -52,7 +60,7 @@ export function nodeAdapter(argv: string[]): HostAdapter {
     },
     onStdinEnd: (handler) => void process.stdin.on("end", handler),
     async listen(options) {
-      const { listenHttp } = await import("./http.js");
+      const { listenHttp } = await import("./http-listener.js");
       return listenHttp(options);
     },
   };

@@ -1,6 +1,6 @@
 import type { HostEntry, HostFiles } from "../../core/contracts.js";
-import { constants, lstatSync, realpathSync } from "node:fs";
-import { lstat, open, readdir, readlink, realpath } from "node:fs/promises";
+// fs.promises is read at call time: node:fs/promises loads on the first file tool, not at start.
+import { constants, lstatSync, promises as fs, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { BadArgument } from "../../core/errors.js";
 import { type HostPathProbe, resolveHostPath } from "../../core/policy/host-path.js";
@@ -27,16 +27,16 @@ async function* walk(root: string, relative = ""): AsyncGenerator<HostEntry> {
   const dir = join(root, relative);
   let names: string[];
   try {
-    names = (await readdir(dir)).sort();
+    names = (await fs.readdir(dir)).sort();
   } catch (error) {
     throw unreadable(dir, error);
   }
   for (const name of names) {
     const path = relative ? `${relative}/${name}` : name;
-    const stats = await lstat(join(root, path));
+    const stats = await fs.lstat(join(root, path));
     const base = { path, mode: stats.mode & 0o7777, size: stats.size, mtimeMs: stats.mtimeMs };
     if (stats.isSymbolicLink()) {
-      yield { ...base, type: "symlink", size: 0, linkTarget: await readlink(join(root, path)) };
+      yield { ...base, type: "symlink", size: 0, linkTarget: await fs.readlink(join(root, path)) };
     } else if (stats.isDirectory()) {
       yield { ...base, type: "directory", size: 0 };
       yield* walk(root, path);
@@ -52,7 +52,7 @@ async function* walk(root: string, relative = ""): AsyncGenerator<HostEntry> {
  */
 async function readRegularFile(path: string): Promise<Buffer> {
   try {
-    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const handle = await fs.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const stats = await handle.stat();
       if (stats.isDirectory())
@@ -77,7 +77,7 @@ export const nodeHostFiles: HostFiles = {
   },
   async *walk(dir) {
     try {
-      if (!(await lstat(dir)).isDirectory()) throw new BadArgument(`${dir} is not a directory`);
+      if (!(await fs.lstat(dir)).isDirectory()) throw new BadArgument(`${dir} is not a directory`);
     } catch (error) {
       throw unreadable(dir, error);
     }
@@ -85,7 +85,7 @@ export const nodeHostFiles: HostFiles = {
   },
   async realPath(path) {
     try {
-      return await realpath(path);
+      return await fs.realpath(path);
     } catch (error) {
       throw unreadable(path, error);
     }

@@ -12,7 +12,8 @@ const NANOSECONDS_PER_UNIT: Record<string, number> = {
   m: 60e9,
   h: 3600e9,
 };
-const DURATION_PART = /^(\d+)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/;
+// µs and μs escaped: a bundle of ASCII only is read as one byte per character.
+const DURATION_PART = /^(\d+)(?:\.(\d*))?(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
 
 /** Go duration syntax ("1m30s", "500ms", "1.5h", "0") to nanoseconds, as libpod's healthconfig expects. */
 export function parseDuration(duration: string): number {
