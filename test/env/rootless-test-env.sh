@@ -148,6 +148,7 @@ write_rootless_env_file() {
   local registry=$1 auth_registry=$2 password=$3 n=$4 driver=$5
   cat >"$DIR/env.tmp" <<EOF
 PODMAN_TEST_FLAVOUR=rootless
+PODMAN_TEST_VERSION=$(podman --version | awk '{print $3}')
 PODMAN_TEST_USER=$USER_NAME
 PODMAN_TEST_UID=$USER_UID
 PODMAN_TEST_HOME=$USER_HOME

@@ -65,7 +65,12 @@ export default function setup(project: TestProject) {
         `(test/env/${scriptName} up ${root} failed; see its output above).`,
     );
   }
-  project.provide("podman", readEnvFile(join(root, "env")));
+  try {
+    project.provide("podman", readEnvFile(join(root, "env")));
+  } catch (error) {
+    execFileSync("bash", [script, "down", root], { stdio: "inherit" });
+    throw error;
+  }
   return () => {
     execFileSync("bash", [script, "down", root], { stdio: "inherit" });
   };
@@ -77,5 +82,24 @@ function readEnvFile(path: string): PodmanTestEnv {
     const match = /^([A-Z_]+)=(.*)$/.exec(line);
     if (match) env[match[1] as string] = (match[2] as string).replace(/^'(.*)'$/, "$1");
   }
+  const missing = REQUIRED_KEYS.filter((key) => !env[key]);
+  if (missing.length > 0) throw new Error(`${path} lacks ${missing.join(", ")}`);
   return env as unknown as PodmanTestEnv;
 }
+
+/** What every flavour's script must write: a test may read any of them. */
+const REQUIRED_KEYS: (keyof PodmanTestEnv)[] = [
+  "PODMAN_TEST_ROOT",
+  "PODMAN_TEST_SOCKET",
+  "PODMAN_TEST_IMAGE",
+  "PODMAN_TEST_REGISTRY",
+  "PODMAN_TEST_AUTH_REGISTRY",
+  "PODMAN_TEST_REGISTRY_USER",
+  "PODMAN_TEST_REGISTRY_PASSWORD",
+  "PODMAN_TEST_NETWORK",
+  "PODMAN_TEST_SUBNET",
+  "PODMAN_TEST_FLAVOUR",
+  "PODMAN_TEST_VERSION",
+  "PODMAN_TEST_STORAGE_DRIVER",
+  "PODMAN_TEST_PODMAN_REMOTE",
+];

@@ -145,9 +145,11 @@ describe("a secret goes into containers and shows up in no answer", () => {
     expect((await exec(name, ["cat", "/etc/app/pw"])).stdout.text).toBe(value);
     expect((await exec(name, ["sh", "-c", "echo $APP_DB_URL"])).stdout.text.trim()).toBe(value);
 
-    // Podman itself shows the value in Config.Env; the server never does.
+    // Podman 4 itself shows the value in Config.Env (Podman 5 masks it); the server never does.
     const direct = await podman.request("GET", `/containers/${name}/json`);
-    expect(JSON.stringify(direct.body)).toContain(`APP_DB_URL=${value}`);
+    if (testEnv().PODMAN_TEST_VERSION.startsWith("4.")) {
+      expect(JSON.stringify(direct.body)).toContain(`APP_DB_URL=${value}`);
+    }
     const inspected = await call(operator, "podman_inspect", { name });
     expect(JSON.stringify(inspected)).not.toContain(value);
     const fields = await callOk<{ inspect: Record<string, unknown> }>(reader, "podman_inspect", {
