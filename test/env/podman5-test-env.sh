@@ -17,10 +17,12 @@ shopt -s inherit_errexit
 source "$(dirname -- "${BASH_SOURCE[0]}")/podman-test-env.sh"
 
 readonly CACHE_DIR=/var/cache/mcp-podman-test
-readonly ROOT_CACHE=$CACHE_DIR/trixie-podman5
 readonly SUITE=trixie
 readonly ROOT_PACKAGES=(podman runc conmon netavark aardvark-dns catatonit iptables nftables passt
   uidmap curl ca-certificates)
+# Named after what it holds, so a changed package list builds a new root instead of reusing one.
+ROOT_CACHE=$CACHE_DIR/$SUITE-podman5-$(printf '%s\n' "${ROOT_PACKAGES[@]}" | sha256sum | cut -c1-12)
+readonly ROOT_CACHE
 readonly HOST_PACKAGES=(docker-registry apache2-utils curl busybox-static nftables)
 readonly ROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # Netavark's nftables table, shared by every Podman 5 env on the machine.
