@@ -9,7 +9,7 @@ import { HIDDEN, maskSecrets, maskYamlSecrets } from "../../src/core/policy/secr
 import { callTool } from "../../src/core/mcp/server.js";
 import { buildRunSpec, runArguments } from "../../src/core/tools/containers/run-spec-builder.js";
 import { REDACTED, recordableArguments } from "../../src/core/tools/secret-arguments.js";
-import { podmanSecretCreate } from "../../src/core/tools/secrets/index.js";
+import { podmanSecretCreate } from "../../src/core/tools/secrets/manage.js";
 import { defineTool } from "../../src/core/tools/tool.js";
 import { toolContext } from "./fixtures.js";
 
