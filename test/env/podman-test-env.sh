@@ -285,12 +285,10 @@ registry_answers_or_died() {
 
 # ---------------------------------------------------------------- up / down
 
-write_env_file() {
+# The lines every flavour's DIR/env has: the socket, the test image, the registries, the network.
+common_env_lines() {
   local registry=$1 auth_registry=$2 password=$3 n=$4
-  cat >"$DIR/env.tmp" <<EOF
-PODMAN_TEST_FLAVOUR=rootful-4
-PODMAN_TEST_VERSION=$(podman --version | awk '{print $3}')
-PODMAN_TEST_STORAGE_DRIVER=vfs
+  cat <<EOF
 PODMAN_TEST_ROOT=$DIR
 PODMAN_TEST_SOCKET=$DIR/podman.sock
 PODMAN_TEST_URL=unix://$DIR/podman.sock
@@ -304,9 +302,21 @@ PODMAN_TEST_REGISTRY_USER=$REGISTRY_USER
 PODMAN_TEST_REGISTRY_PASSWORD=$password
 PODMAN_TEST_SUBNET=10.$n.0.0/24
 PODMAN_TEST_NETWORK=pte$n
+EOF
+}
+
+write_env_file() {
+  local registry=$1 auth_registry=$2 password=$3 n=$4
+  {
+    cat <<EOF
+PODMAN_TEST_FLAVOUR=rootful-4
+PODMAN_TEST_VERSION=$(podman --version | awk '{print $3}')
+PODMAN_TEST_STORAGE_DRIVER=vfs
 PODMAN_TEST_PODMAN='env CONTAINERS_CONF=$DIR/containers.conf podman --root $DIR/root --runroot $DIR/run --tmpdir $DIR/tmp --storage-driver vfs --network-config-dir $DIR/networks'
 PODMAN_TEST_PODMAN_REMOTE='podman --url unix://$DIR/podman.sock'
 EOF
+    common_env_lines "$registry" "$auth_registry" "$password" "$n"
+  } >"$DIR/env.tmp"
   mv "$DIR/env.tmp" "$DIR/env"
 }
 

@@ -146,29 +146,19 @@ start_user_service() {
 
 write_rootless_env_file() {
   local registry=$1 auth_registry=$2 password=$3 n=$4 driver=$5
-  cat >"$DIR/env.tmp" <<EOF
+  {
+    cat <<EOF
 PODMAN_TEST_FLAVOUR=rootless
 PODMAN_TEST_VERSION=$(podman --version | awk '{print $3}')
 PODMAN_TEST_USER=$USER_NAME
 PODMAN_TEST_UID=$USER_UID
 PODMAN_TEST_HOME=$USER_HOME
 PODMAN_TEST_STORAGE_DRIVER=$driver
-PODMAN_TEST_ROOT=$DIR
-PODMAN_TEST_SOCKET=$DIR/podman.sock
-PODMAN_TEST_URL=unix://$DIR/podman.sock
-PODMAN_TEST_PID=$(cat "$DIR/podman-service.pid")
-PODMAN_TEST_IMAGE=$TEST_IMAGE
-PODMAN_TEST_REGISTRY=$registry
-PODMAN_TEST_REGISTRY_PID=$(cat "$DIR/registry.pid")
-PODMAN_TEST_AUTH_REGISTRY=$auth_registry
-PODMAN_TEST_AUTH_REGISTRY_PID=$(cat "$DIR/registry-auth.pid")
-PODMAN_TEST_REGISTRY_USER=$REGISTRY_USER
-PODMAN_TEST_REGISTRY_PASSWORD=$password
-PODMAN_TEST_SUBNET=10.$n.0.0/24
-PODMAN_TEST_NETWORK=pte$n
 PODMAN_TEST_PODMAN='${AS_USER[*]} podman'
 PODMAN_TEST_PODMAN_REMOTE='podman --url unix://$DIR/podman.sock'
 EOF
+    common_env_lines "$registry" "$auth_registry" "$password" "$n"
+  } >"$DIR/env.tmp"
   mv "$DIR/env.tmp" "$DIR/env"
 }
 
