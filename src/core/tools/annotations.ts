@@ -1,11 +1,16 @@
 import type { ToolAnnotations } from "./tool.js";
 
-/** Lists, inspects and reads: safe to call again, changes nothing. */
+/**
+ * Lists, inspects and reads: safe to call again, changes nothing. Its world is
+ * open: what it answers (logs, files, names, labels, image metadata) was
+ * written by workloads and registries, so a client should treat it as text
+ * from outside, never as instructions.
+ */
 export const READ_ONLY: ToolAnnotations = {
   readOnlyHint: true,
   destructiveHint: false,
   idempotentHint: true,
-  openWorldHint: false,
+  openWorldHint: true,
 };
 
 /** Creates or acts on something; calling it again does it again. */

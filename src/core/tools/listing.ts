@@ -32,11 +32,12 @@ export function listTool(tool: AnyTool): ToolListing {
  * hints, which MCP gives no meaning, not at all.
  */
 function listedAnnotations(hints: ToolAnnotations): Partial<ToolAnnotations> {
-  if (hints.readOnlyHint) return { readOnlyHint: true, openWorldHint: hints.openWorldHint };
+  const closedWorld = !hints.openWorldHint && { openWorldHint: false };
+  if (hints.readOnlyHint) return { readOnlyHint: true, ...closedWorld };
   return {
     destructiveHint: hints.destructiveHint,
     ...(hints.idempotentHint && { idempotentHint: true }),
-    ...(!hints.openWorldHint && { openWorldHint: false }),
+    ...closedWorld,
   };
 }
 
@@ -53,19 +54,44 @@ export function listedAs<T extends z.ZodType>(schema: T, shown: z.ZodType): T {
   return schema;
 }
 
+/** Output shapes listed once, in $defs: see sharedShape. */
+const sharedShapes = new WeakMap<object, string>();
+
+/**
+ * Lists an output shape that an answer repeats (stdout and stderr; the disk
+ * usage of images, containers and volumes) once in its tool's $defs, as
+ * `name`, and each place it appears as a $ref to it.
+ */
+export function sharedShape<T extends z.ZodType>(name: string, schema: T): T {
+  sharedShapes.set(schema, name);
+  return schema;
+}
+
 function listedSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const defs: Record<string, JsonSchema> = {};
   const { $schema: _ignored, ...emitted } = z.toJSONSchema(schema, {
     io,
     unrepresentable: "any",
     override({ zodSchema, jsonSchema }) {
+      const shared = io === "output" ? sharedShapes.get(zodSchema) : undefined;
       const shown = listedNotations.get(zodSchema);
-      if (!shown) return;
+      if (shared) defs[shared] = { ...jsonSchema };
+      else if (!shown) return;
       for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
-      const { $schema: _shownIgnored, ...notation } = z.toJSONSchema(shown, { io });
-      Object.assign(jsonSchema, notation);
+      if (shared) jsonSchema.$ref = `#/$defs/${shared}`;
+      else Object.assign(jsonSchema, listedNotation(shown as z.ZodType, io));
     },
   });
-  return eachSubschema(emitted, io === "input" ? compactInput : outputShape);
+  if (io === "input") return eachSubschema(emitted, compactInput);
+  const listed = eachSubschema(emitted, outputShape);
+  if (Object.keys(defs).length === 0) return listed;
+  const shapes = Object.entries(defs).map(([name, def]) => [name, eachSubschema(def, outputShape)]);
+  return { ...listed, $defs: Object.fromEntries(shapes) };
+}
+
+function listedNotation(shown: z.ZodType, io: "input" | "output"): JsonSchema {
+  const { $schema: _ignored, ...notation } = z.toJSONSchema(shown, { io });
+  return notation;
 }
 
 /** What zod emits for z.number().int() when no bound was given: the safe-integer range. */
@@ -73,7 +99,7 @@ const UNBOUNDED = new Set([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
 
 /**
  * An input schema less what tells the model nothing: the safe-integer bounds
- * of z.number().int(), `minimum` 0 or 1 of counts and seconds, `propertyNames:
+ * of z.number().int(), `propertyNames:
  * {type: string}` (JSON keys always are), "must not be empty" on strings and
  * arrays, `default` false or "", `additionalProperties: false` of strict
  * objects (a model sends only the arguments it is shown, and an unknown one is
@@ -81,8 +107,9 @@ const UNBOUNDED = new Set([Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]);
  * server instructions state once. An integer's exclusive minimum n reads
  * minimum n+1. Upper bounds are left out too: they are caps against runaway
  * calls (65535, 3600 s, 1 MiB, 1000 characters) that a call rarely meets, and
- * one beyond them is refused with the bound named. Lower bounds stay; they say
- * what a value means (-1: all; at least 256 bytes).
+ * one beyond them is refused with the bound named. So are an integer's lower
+ * bounds (a count from 0 or 1, max_bytes from 256, an HTTP status from 100),
+ * except a negative one: it says what a value means (-1: all).
  */
 function compactInput(schema: JsonSchema): JsonSchema {
   const node = asList(schema);
@@ -92,7 +119,7 @@ function compactInput(schema: JsonSchema): JsonSchema {
   const lowest = integer && typeof exclusiveMinimum === "number" ? exclusiveMinimum + 1 : minimum;
   return {
     ...kept,
-    ...(isBound(lowest) && !(integer && (lowest === 0 || lowest === 1)) && { minimum: lowest }),
+    ...(isBound(lowest) && (!integer || lowest < 0) && { minimum: lowest }),
     ...(!integer && exclusiveMinimum !== undefined && { exclusiveMinimum }),
     ...(propertyNames !== undefined && !isPlainString(propertyNames) && { propertyNames }),
     ...(minLength !== undefined && minLength !== 1 && { minLength }),
@@ -119,7 +146,7 @@ function asList(node: JsonSchema): JsonSchema {
 }
 
 /** Keywords a client needs to check structuredContent and to type it. */
-const SHAPE_KEYWORDS = ["type", "properties", "items", "anyOf", "enum", "const"];
+const SHAPE_KEYWORDS = ["type", "properties", "items", "anyOf", "enum", "const", "$ref"];
 
 /**
  * An output schema as the shape of structuredContent: types and properties.
@@ -127,12 +154,19 @@ const SHAPE_KEYWORDS = ["type", "properties", "items", "anyOf", "enum", "const"]
  * every result is built against. A client validating structuredContent
  * accepts every result with or without them; `required` would only promise
  * fields that a reader of a compact, bounded answer checks for anyway, at a
- * tenth of the whole listing.
+ * tenth of the whole listing. An enum or a const says its type itself, and a
+ * choice of plain types reads as a list of types.
  */
 function outputShape(node: JsonSchema): JsonSchema {
   const shape = Object.fromEntries(
     SHAPE_KEYWORDS.filter((key) => key in node).map((key) => [key, node[key]]),
   );
+  if ("enum" in shape || "const" in shape) delete shape.type;
+  const types = Array.isArray(shape.anyOf) ? shape.anyOf.map(onlyType) : [];
+  if (types.length > 0 && types.every((type) => type !== undefined)) {
+    delete shape.anyOf;
+    shape.type = types;
+  }
   if (isObject(node.additionalProperties)) shape.additionalProperties = node.additionalProperties;
   return shape;
 }
@@ -150,6 +184,12 @@ function eachSubschema(schema: JsonSchema, rewrite: (node: JsonSchema) => JsonSc
   node.additionalProperties = inner(schema.additionalProperties);
   return withoutUndefined(rewrite(node));
 }
+
+/** The type a subschema says and nothing else, e.g. {type: "null"}. */
+const onlyType = (node: unknown) =>
+  isObject(node) && Object.keys(node).length === 1 && typeof node.type === "string"
+    ? node.type
+    : undefined;
 
 const isBound = (value: unknown): value is number =>
   typeof value === "number" && !UNBOUNDED.has(value);

@@ -17,11 +17,11 @@ const projectSource = {
 };
 
 const describedSource = {
-  file: projectSource.file.describe("A host path"),
+  file: projectSource.file.describe("Host path"),
   content: projectSource.content,
   working_dir: projectSource.working_dir.describe("With content: base of relative paths"),
   project_name: projectSource.project_name,
-  env: projectSource.env.describe("For ${VAR}, instead of the server's environment and .env"),
+  env: projectSource.env.describe("For ${VAR}, instead of the server's env and .env"),
 };
 
 const servicePorts = z
@@ -129,8 +129,7 @@ export const podmanComposeDown = defineTool({
   name: "podman_compose_down",
   family: "compose",
   title: "Remove a compose project",
-  description:
-    "Like `docker compose down`; volumes=true also removes volumes. Project named as for podman_compose_up.",
+  description: "Like `docker compose down`; volumes=true also removes volumes.",
   input: z.object({
     ...projectSource,
     volumes: z.boolean().default(false),
@@ -171,8 +170,8 @@ export const podmanComposeDown = defineTool({
 export const podmanComposePs = defineTool({
   name: "podman_compose_ps",
   family: "compose",
-  title: "List a compose project's containers",
-  description: "Like `docker compose ps -a`, with health. Project named as for podman_compose_up.",
+  title: "Compose project status",
+  description: "Like `docker compose ps -a`, with each container's health.",
   input: z.object(projectSource),
   output: z.object({
     project: z.string(),

@@ -6,22 +6,25 @@ import { createExec, inspectExec, startExec, startExecWithInput } from "../../po
 import { decodeLogStream } from "../../podman/log-frames.js";
 import { envToList } from "../../podman/run-spec/env.js";
 import { defineTool, type ToolContext } from "../tool.js";
+import { sharedShape } from "../listing.js";
 import { base64ByteLength, byteEncoding, bytesAsText, decodeContent } from "./byte-text.js";
 import { containerName } from "./lifecycle.js";
 import { logArguments } from "./log-tail.js";
 
-const capturedOutput = z.object({
-  text: z.string().describe("The output as text, or as base64 when it is binary (see encoding)"),
-  encoding: byteEncoding.describe('"base64" when the output is not UTF-8 text'),
-  truncated_bytes: z.number().int().describe("Earlier bytes left out to stay within max_bytes"),
-});
+const capturedOutput = sharedShape(
+  "output",
+  z.object({
+    text: z.string().describe("The output as text, or as base64 when it is binary (see encoding)"),
+    encoding: byteEncoding.describe('"base64" when the output is not UTF-8 text'),
+    truncated_bytes: z.number().int().describe("Earlier bytes left out to stay within max_bytes"),
+  }),
+);
 
 export const podmanExec = defineTool({
   name: "podman_exec",
   family: "containers",
-  title: "Run a command in a container",
-  description:
-    'Run a command in a running container; answers exit code, stdout, stderr. No shell: use ["sh", "-c", "..."].',
+  title: "Exec in a container",
+  description: 'Run a command in a running container. No shell: use ["sh", "-c", "..."].',
   input: z.object({
     name: containerName,
     command: z.array(z.string()).min(1),

@@ -22,8 +22,8 @@ export const followArguments = {
     .positive()
     .max(86_400)
     .optional()
-    .describe(`Implies follow; default ${DEFAULT_FOLLOW_SECONDS}`),
-  until_match: z.string().max(MAX_GREP_LENGTH).optional().describe("Implies follow"),
+    .meta({ default: DEFAULT_FOLLOW_SECONDS }),
+  until_match: z.string().max(MAX_GREP_LENGTH).optional(),
 };
 
 export const followResult = z.object({

@@ -40,8 +40,16 @@ export const logArguments = {
   until: z.string().optional(),
   timestamps: z.boolean().default(false),
   grep: z.string().max(MAX_GREP_LENGTH).optional(),
-  scanLines: (description: string) =>
-    z.number().int().positive().max(1_000_000).optional().describe(description),
+  scanLines: (description?: string) => {
+    const scanLines = z
+      .number()
+      .int()
+      .positive()
+      .max(1_000_000)
+      .optional()
+      .meta({ default: DEFAULT_GREP_SCAN_LINES });
+    return description ? scanLines.describe(description) : scanLines;
+  },
   maxBytes: (description?: string) => {
     const maxBytes = z
       .number()

@@ -20,7 +20,7 @@ export const podmanPs = defineTool({
   name: "podman_ps",
   family: "containers",
   title: "List containers",
-  description: "List containers, running ones unless all=true; narrow with filters.",
+  description: "List containers; all=true adds the stopped ones.",
   input: z.object({
     all: z.boolean().default(false),
     filters: z

@@ -20,10 +20,9 @@ const listedEntry = z.object({
 
 export const podmanReadFile = defineTool({
   name: "podman_read_file",
-  title: "Read a file or list a directory in a container",
+  title: "Read container files",
   description:
-    "Read a file from a container, running or stopped (text or base64), or list a directory " +
-    "recursively. PREFER to podman_exec with cat or ls.",
+    "Read a file in a container, running or stopped, or list a directory recursively. PREFER to exec cat or ls.",
   input: z.object({
     name: containerName,
     path: z.string().min(1).describe("Absolute"),

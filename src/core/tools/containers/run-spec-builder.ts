@@ -25,7 +25,7 @@ const portObject = z.object({
 export const portsArgument = z
   .array(listedAs(z.union([z.string(), portObject]), z.string()))
   .optional()
-  .describe('"8080:80", "127.0.0.1:8080:80/udp", "80", "8000-8002:9000-9002"');
+  .describe('Like -p: "8080:80", "127.0.0.1:8080:80/udp", "80"');
 
 export const runArguments = z.object({
   image: z.string().min(1),
@@ -62,7 +62,7 @@ export const runArguments = z.object({
     })
     .optional(),
   remove: z.boolean().default(false).describe("Like --rm"),
-  detach: z.boolean().default(true).describe("false: wait for its exit"),
+  detach: z.boolean().default(true),
   timeout: z.number().int().min(1).max(3600).default(60).describe("With detach=false"),
   log_tail: z.number().int().min(1).default(100),
   max_bytes: logArguments.maxBytes(),

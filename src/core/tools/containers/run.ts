@@ -31,7 +31,7 @@ export const podmanRun = defineTool({
   family: "containers",
   title: "Run a container",
   description:
-    "Run a container (`podman run -d`), pulling its image if missing; detach=false waits for its exit.",
+    "Run a container, detached, pulling a missing image; detach=false waits for its exit.",
   input: runArguments,
   output: z.object({
     id: z.string(),

@@ -38,7 +38,7 @@ const MAX_CELL_CHARS = 200;
 export const podmanTop = defineTool({
   name: "podman_top",
   family: "containers",
-  title: "List a container's processes",
+  title: "Container processes",
   description: "A running container's processes (`podman top`), secrets masked.",
   input: z.object({
     name: containerName,

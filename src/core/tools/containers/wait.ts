@@ -42,18 +42,18 @@ const CONDITION_ARGUMENTS: Record<WaitConditionName, readonly string[]> = {
 
 export const podmanWait = defineTool({
   name: "podman_wait",
-  title: "Wait for a container condition",
+  title: "Wait for a container",
   description:
-    "Wait in ONE call, not by polling, until a container is running, healthy or exited, logs " +
-    "`pattern`, accepts TCP on `port` or answers GET `path` with `status`; fails fast if it never can.",
+    "Wait in ONE call, not by polling, until `condition`: log matches `pattern`, port accepts TCP, " +
+    "http answers GET `path` with `status`. Fails fast if it never can.",
   input: z.object({
     name: containerName,
     condition: z.enum(conditions),
     timeout: z.number().int().positive().max(86_400).default(DEFAULT_WAIT_SECONDS),
     pattern: z.string().max(MAX_GREP_LENGTH).optional(),
     port: z.number().int().min(1).max(65535).optional().describe("Container or host port"),
-    path: z.string().max(2048).optional().describe('Default "/"'),
-    status: z.number().int().min(100).max(599).optional().describe("Default 200"),
+    path: z.string().max(2048).optional().meta({ default: "/" }),
+    status: z.number().int().min(100).max(599).optional().meta({ default: 200 }),
   }),
   output: z.object({
     container: z.string(),

@@ -17,7 +17,7 @@ const fileToWrite = z.object({
   path: z.string().min(1).describe("Absolute"),
   content: z.string().default(""),
   encoding: byteEncoding.default("utf8"),
-  mode: z.string().optional().describe('Octal; default "0644"'),
+  mode: z.string().optional().meta({ default: "0644" }),
 });
 
 interface Written {
@@ -30,10 +30,10 @@ interface Written {
 
 export const podmanWriteFiles = defineTool({
   name: "podman_write_files",
-  title: "Write files into a container",
+  title: "Write container files",
   description:
-    "Write `files` (text or base64) into a container, running or stopped, or copy `host_dir` " +
-    "(under --allow-read) to `dest`. PREFER to podman_exec with content in the command.",
+    "Write `files` into a container, running or stopped, or copy `host_dir` (under --allow-read) " +
+    "to `dest`. PREFER to exec echo.",
   input: z.object({
     name: containerName,
     files: z.array(fileToWrite).optional(),

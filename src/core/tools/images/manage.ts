@@ -64,7 +64,7 @@ export const podmanImagePrune = defineTool({
   name: "podman_image_prune",
   family: "images",
   title: "Prune images",
-  description: "Remove dangling images, or with dangling_only=false every image no container uses.",
+  description: "Remove dangling images; dangling_only=false: every image no container uses.",
   input: z.object({
     dangling_only: z.boolean().default(true),
     filters: z

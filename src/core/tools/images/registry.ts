@@ -21,8 +21,7 @@ export const podmanPull = defineTool({
   name: "podman_pull",
   family: "images",
   title: "Pull an image",
-  description:
-    "Pull an image from its registry, even if present; podman_run pulls missing ones itself.",
+  description: "Pull an image, even if present; podman_run pulls missing ones itself.",
   input: z.object({
     reference: z.string().min(1),
     tls_verify: tlsVerify,
@@ -65,14 +64,10 @@ export const podmanPush = defineTool({
   name: "podman_push",
   family: "images",
   title: "Push an image",
-  description: "Push a local image to `destination`, or to the registry its name points at.",
+  description: "Push a local image to `destination`, or to the registry its name says.",
   input: z.object({
     reference: z.string().min(1),
-    destination: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("Default: reference, which must name a registry"),
+    destination: z.string().min(1).optional().describe("Default: reference (naming a registry)"),
     tls_verify: tlsVerify,
     auth: registryAuth,
   }),

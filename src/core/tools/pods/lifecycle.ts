@@ -50,7 +50,7 @@ export const podmanPodStart = defineTool({
   name: "podman_pod_start",
   family: "pods",
   title: "Start a pod",
-  description: "Start every container of a pod; answers each container's state.",
+  description: "Start every container of a pod; answers their states.",
   input: z.object({ name: podName }),
   output: podState,
   annotations: IDEMPOTENT,

@@ -22,9 +22,9 @@ import { memberContainers, podName } from "./lifecycle.js";
 export const podmanPodLogs = defineTool({
   name: "podman_pod_logs",
   family: "pods",
-  title: "Read the logs of a pod",
+  title: "Read a pod's logs",
   description:
-    "Logs of all containers of a pod, merged in time order, each line tagged; follow as podman_logs.",
+    "A pod's container logs merged in time order, each line tagged; follow as podman_logs.",
   input: z.object({
     name: podName,
     tail: logArguments.tail("Per container; -1: all"),
@@ -32,7 +32,7 @@ export const podmanPodLogs = defineTool({
     until: logArguments.until,
     timestamps: logArguments.timestamps,
     grep: logArguments.grep,
-    scan_lines: logArguments.scanLines("Per container; default 10000"),
+    scan_lines: logArguments.scanLines("Per container"),
     max_bytes: logArguments.maxBytes(),
     ...followArguments,
   }),

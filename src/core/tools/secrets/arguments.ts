@@ -50,8 +50,7 @@ export const secretsArgument = z
   )
   .optional()
   .describe(
-    '"NAME": file /run/secrets/NAME; {name, target, uid, gid, mode}: file at target; ' +
-      "{name, env}: environment variable env.",
+    '"NAME": file /run/secrets/NAME; {name, target}: file at target; {name, env}: variable env.',
   );
 
 export type SecretsArgument = z.output<typeof secretsArgument>;

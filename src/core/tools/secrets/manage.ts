@@ -69,8 +69,7 @@ export const podmanSecretCreate = defineTool({
   name: "podman_secret_create",
   title: "Create a secret",
   description:
-    "Store a credential for podman_run `secrets` or compose external secrets, instead of a " +
-    "plain env value; never echoed or logged. A taken name is refused.",
+    "Store a credential for podman_run `secrets` or compose, not a plain env value; never echoed or logged.",
   input: z.object({
     name: newSecretName,
     value: z.string().min(1),
@@ -101,8 +100,7 @@ export const podmanSecretCreate = defineTool({
 export const podmanSecretRm = defineTool({
   name: "podman_secret_rm",
   title: "Remove a secret",
-  description:
-    "Remove a secret. Containers using it then fail to start or exec: remove them first.",
+  description: "Remove a secret; containers using it then fail to start: remove them first.",
   input: z.object({ name: secretName }),
   output: z.object({ name: z.string(), removed: z.boolean() }),
   family: "secrets",

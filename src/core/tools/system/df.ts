@@ -2,18 +2,22 @@ import { shortId } from "../../podman/ids.js";
 import * as z from "zod";
 import { distinctImages, getSystemDf, summarizeDiskUsage } from "../../podman/system.js";
 import { defineTool } from "../tool.js";
+import { sharedShape } from "../listing.js";
 import { READ_ONLY } from "../annotations.js";
 import { formatBytes } from "./bytes.js";
 
-const usage = z.object({
-  count: z.number().int(),
-  active: z
-    .number()
-    .int()
-    .describe("In use: images with containers, running containers, volumes with links"),
-  size: z.number().describe("Bytes"),
-  reclaimable: z.number().describe("Bytes a prune could free"),
-});
+const usage = sharedShape(
+  "usage",
+  z.object({
+    count: z.number().int(),
+    active: z
+      .number()
+      .int()
+      .describe("In use: images with containers, running containers, volumes with links"),
+    size: z.number().describe("Bytes"),
+    reclaimable: z.number().describe("Bytes a prune could free"),
+  }),
+);
 
 export const podmanSystemDf = defineTool({
   name: "podman_system_df",

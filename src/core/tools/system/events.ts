@@ -11,8 +11,8 @@ const oneOrMany = () => z.union([z.string().min(1), z.array(z.string().min(1))])
 export const podmanEvents = defineTool({
   name: "podman_events",
   family: "system",
-  title: "Recent Podman events",
-  description: `Podman's events of the last ${DEFAULT_EVENTS_SINCE} (or since/until), oldest first, the newest \`limit\` kept.`,
+  title: "Podman events",
+  description: "Podman's events, oldest first; the newest `limit` are kept.",
   input: z.object({
     since: z.string().min(1).default(DEFAULT_EVENTS_SINCE),
     until: z.string().min(1).optional(),

@@ -14,8 +14,8 @@ const MAX_CHECK_OUTPUT_CHARS = 500;
 export const podmanHealthcheckRun = defineTool({
   name: "podman_healthcheck_run",
   family: "system",
-  title: "Run a container's health check",
-  description: "Run a container's health check now; answers the result and its health.",
+  title: "Run a health check",
+  description: "Run a container's health check now; answers its result.",
   input: z.object({
     name: containerName,
     log_entries: z.number().int().min(0).max(5).default(3),

@@ -7,7 +7,7 @@ import { formatBytes } from "./bytes.js";
 export const podmanInfo = defineTool({
   name: "podman_info",
   family: "system",
-  title: "Podman and host information",
+  title: "Podman and host info",
   description:
     "Podman's version and the host: OS, kernel, cgroups, rootless, CPUs, memory, storage.",
   input: z.object({}),

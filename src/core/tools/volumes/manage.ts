@@ -141,7 +141,7 @@ export const podmanVolumeRm = defineTool({
 export const podmanVolumePrune = defineTool({
   name: "podman_volume_prune",
   family: "volumes",
-  title: "Remove unused volumes",
+  title: "Prune volumes",
   description: "Remove every unused volume and its data. PREFER filters.label.",
   input: z.object({
     filters: z.object({ label: labelFilter }).optional(),
