@@ -1,6 +1,7 @@
 import { denoSocketConnect } from "./socket-connect.js";
 import type { SocketFetch } from "../../core/contracts.js";
 import type { HostAdapter } from "../../core/host/adapter.js";
+import { StdioStreamsTransport } from "../../core/host/transports/stdio-streams.js";
 import type { DenoApi } from "./api.js";
 import { denoHostFiles, denoResolveHostPath, exists } from "./files.js";
 import { denoProbeTcp } from "./probe-tcp.js";
@@ -10,14 +11,28 @@ declare const Deno: DenoApi;
 
 const encoder = new TextEncoder();
 
+/** The client is made on the first request: a start that never reaches Podman makes none. */
 function unixSocketFetch(path: string): SocketFetch {
-  const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
-  return (url, init) => fetch(url, { ...init, client } as RequestInit);
+  let client: unknown;
+  return (url, init) => {
+    client ??= Deno.createHttpClient({ proxy: { transport: "unix", path } });
+    return fetch(url, { ...init, client } as RequestInit);
+  };
+}
+
+/** A write may take only part of the bytes. */
+function writeAllToStdout(bytes: Uint8Array): void {
+  for (let offset = 0; offset < bytes.length;) {
+    offset += Deno.stdout.writeSync(bytes.subarray(offset));
+  }
 }
 
 /**
  * Runs the server on Deno. Deno's built-in OpenTelemetry (OTEL_DENO=true)
  * picks up the core's @opentelemetry/api calls, so no SDK is loaded here.
+ * Stdio goes through Deno's own streams, not the SDK's transport over
+ * process.stdin: a start over stdio loads none of Deno's Node compatibility
+ * layer, which would take about as long as the rest of the start.
  */
 export function denoAdapter(): HostAdapter {
   return {
@@ -53,6 +68,7 @@ export function denoAdapter(): HostAdapter {
       const { startPullMetrics } = await import("./pull-metrics.js");
       return { metricsText: startPullMetrics() };
     },
+    stdioTransport: () => new StdioStreamsTransport(Deno.stdin.readable, writeAllToStdout),
     onShutdownSignal(handler) {
       Deno.addSignalListener("SIGTERM", () => handler("SIGTERM"));
       Deno.addSignalListener("SIGINT", () => handler("SIGINT"));
