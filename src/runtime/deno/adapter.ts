@@ -1,10 +1,11 @@
 import { denoSocketConnect } from "./socket-connect.js";
 import type { SocketFetch } from "../../core/contracts.js";
 import type { HostAdapter } from "../../core/host/adapter.js";
-import { StdioStreamsTransport } from "../../core/host/transports/stdio-streams.js";
+import { StdioBytesTransport } from "../../core/host/transports/stdio-bytes.js";
 import type { DenoApi } from "./api.js";
 import { denoHostFiles, denoResolveHostPath, exists } from "./files.js";
 import { denoProbeTcp } from "./probe-tcp.js";
+import { denoStdio } from "./stdio.js";
 import { denoUpgradeWebSocket } from "./websocket.js";
 
 declare const Deno: DenoApi;
@@ -20,19 +21,12 @@ function unixSocketFetch(path: string): SocketFetch {
   };
 }
 
-/** A write may take only part of the bytes. */
-function writeAllToStdout(bytes: Uint8Array): void {
-  for (let offset = 0; offset < bytes.length;) {
-    offset += Deno.stdout.writeSync(bytes.subarray(offset));
-  }
-}
-
 /**
  * Runs the server on Deno. Deno's built-in OpenTelemetry (OTEL_DENO=true)
  * picks up the core's @opentelemetry/api calls, so no SDK is loaded here.
- * Stdio goes through Deno's own streams, not the SDK's transport over
- * process.stdin: a start over stdio loads none of Deno's Node compatibility
- * layer, which would take about as long as the rest of the start.
+ * Stdio is read and written with Deno's own calls, not the SDK's transport
+ * over process.stdin: a start over stdio loads none of Deno's Node
+ * compatibility layer.
  */
 export function denoAdapter(): HostAdapter {
   return {
@@ -68,7 +62,7 @@ export function denoAdapter(): HostAdapter {
       const { startPullMetrics } = await import("./pull-metrics.js");
       return { metricsText: startPullMetrics() };
     },
-    stdioTransport: () => new StdioStreamsTransport(Deno.stdin.readable, writeAllToStdout),
+    stdioTransport: () => new StdioBytesTransport(denoStdio()),
     onShutdownSignal(handler) {
       Deno.addSignalListener("SIGTERM", () => handler("SIGTERM"));
       Deno.addSignalListener("SIGINT", () => handler("SIGINT"));

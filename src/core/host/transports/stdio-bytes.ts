@@ -8,66 +8,72 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 const NEWLINE = 0x0a;
 
+/** A runtime's stdin and stdout, as StdioBytesTransport uses them. */
+export interface StdioBytes {
+  /** The next bytes from stdin; null once it has ended. */
+  read(): Promise<Uint8Array | null>;
+  /** Stops reading stdin: a read still pending may end either way, and is ignored. */
+  stopReading(): void;
+  /** Writes all of the bytes to stdout before it returns. */
+  write(bytes: Uint8Array): void;
+}
+
 /**
- * MCP's stdio framing (one JSON-RPC message per line) over Web streams: what
- * the SDK's StdioServerTransport does over Node's process.stdin and stdout,
- * for a runtime whose stdio are a ReadableStream and a synchronous writer.
- * It behaves as the SDK's does: a line that does not parse is reported to
- * onerror and the next one is read; more than `maxBufferSize` bytes without
- * a newline is reported and closes the transport.
+ * MCP's stdio framing, one JSON-RPC message per line, over a runtime's own
+ * stdin and stdout: what the SDK's StdioServerTransport does over Node's
+ * process.stdin and process.stdout, and it behaves alike. A line that does
+ * not parse is reported to onerror and the next one is read; more than
+ * `maxBufferSize` bytes without a newline is reported and closes the
+ * transport; the end of stdin closes nothing.
  */
-export class StdioStreamsTransport implements Transport {
+export class StdioBytesTransport implements Transport {
   onmessage?: Transport["onmessage"];
   onclose?: () => void;
   onerror?: (error: Error) => void;
 
-  readonly #stdin: ReadableStream<Uint8Array>;
-  readonly #writeStdout: (bytes: Uint8Array) => void;
+  readonly #stdio: StdioBytes;
   readonly #maxBufferSize: number;
   readonly #encoder = new TextEncoder();
   readonly #decoder = new TextDecoder();
-  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #started = false;
+  #reading = false;
   /** Bytes read after the last newline. */
   #pending: Uint8Array | undefined;
 
-  constructor(
-    stdin: ReadableStream<Uint8Array>,
-    writeStdout: (bytes: Uint8Array) => void,
-    maxBufferSize = STDIO_DEFAULT_MAX_BUFFER_SIZE,
-  ) {
-    this.#stdin = stdin;
-    this.#writeStdout = writeStdout;
+  constructor(stdio: StdioBytes, maxBufferSize = STDIO_DEFAULT_MAX_BUFFER_SIZE) {
+    this.#stdio = stdio;
     this.#maxBufferSize = maxBufferSize;
   }
 
   async start(): Promise<void> {
-    if (this.#reader) throw new Error("StdioStreamsTransport already started");
-    this.#reader = this.#stdin.getReader();
-    void this.#readUntilEnd(this.#reader);
+    if (this.#started) throw new Error("StdioBytesTransport already started");
+    this.#started = this.#reading = true;
+    void this.#readUntilEnd();
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
-    this.#writeStdout(this.#encoder.encode(serializeMessage(message)));
+    this.#stdio.write(this.#encoder.encode(serializeMessage(message)));
   }
 
   async close(): Promise<void> {
-    const reader = this.#reader;
-    this.#reader = undefined;
+    if (this.#reading) {
+      this.#reading = false;
+      this.#stdio.stopReading();
+    }
     this.#pending = undefined;
-    await reader?.cancel().catch(() => undefined);
     this.onclose?.();
   }
 
-  async #readUntilEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  async #readUntilEnd(): Promise<void> {
     try {
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done || reader !== this.#reader) return;
-        if (!this.#append(value)) return;
+        const chunk = await this.#stdio.read();
+        if (chunk === null || !this.#reading) return;
+        if (!this.#append(chunk)) return;
         this.#deliverLines();
       }
     } catch (error) {
-      if (reader === this.#reader) this.onerror?.(asError(error));
+      if (this.#reading) this.onerror?.(asError(error));
     }
   }
 
