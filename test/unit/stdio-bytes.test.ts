@@ -78,6 +78,18 @@ describe("StdioBytesTransport", () => {
     expect(stdin.errors).toEqual([]);
   });
 
+  it("joins a message of megabytes that came in many chunks", async () => {
+    const stdin = transportOverPipe();
+    await stdin.transport.start();
+    const big = { jsonrpc: "2.0", id: 9, method: "ping", params: { data: "x".repeat(3 << 20) } };
+    const bytes = encoder.encode(line(big) + line(ping(10)));
+    for (let offset = 0; offset < bytes.length; offset += 65536) {
+      stdin.write(bytes.subarray(offset, offset + 65536));
+    }
+    await settle();
+    expect(stdin.messages).toEqual([big, ping(10)]);
+  });
+
   it("reports a line that is not a JSON-RPC message and reads on", async () => {
     const stdin = transportOverPipe();
     await stdin.transport.start();

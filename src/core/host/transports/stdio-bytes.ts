@@ -37,8 +37,9 @@ export class StdioBytesTransport implements Transport {
   readonly #decoder = new TextDecoder();
   #started = false;
   #reading = false;
-  /** Bytes read after the last newline. */
-  #pending: Uint8Array | undefined;
+  /** What was read after the last newline, as it came. */
+  #pending: Uint8Array[] = [];
+  #pendingSize = 0;
 
   constructor(stdio: StdioBytes, maxBufferSize = STDIO_DEFAULT_MAX_BUFFER_SIZE) {
     this.#stdio = stdio;
@@ -60,7 +61,8 @@ export class StdioBytesTransport implements Transport {
       this.#reading = false;
       this.#stdio.stopReading();
     }
-    this.#pending = undefined;
+    this.#pending = [];
+    this.#pendingSize = 0;
     this.onclose?.();
   }
 
@@ -69,47 +71,50 @@ export class StdioBytesTransport implements Transport {
       for (;;) {
         const chunk = await this.#stdio.read();
         if (chunk === null || !this.#reading) return;
-        if (!this.#append(chunk)) return;
-        this.#deliverLines();
+        this.#take(chunk);
       }
     } catch (error) {
       if (this.#reading) this.onerror?.(asError(error));
     }
   }
 
-  /** False when the bytes would overflow the buffer: reported, and the transport closed. */
-  #append(chunk: Uint8Array): boolean {
-    const pending = this.#pending;
-    const size = (pending?.length ?? 0) + chunk.length;
-    if (size > this.#maxBufferSize) {
-      this.#pending = undefined;
+  /** Delivers every line the chunk ends; keeps what follows the last newline. */
+  #take(chunk: Uint8Array): void {
+    if (this.#pendingSize + chunk.length > this.#maxBufferSize) {
       this.onerror?.(new Error(`ReadBuffer exceeded maximum size of ${this.#maxBufferSize} bytes`));
       void this.close();
-      return false;
+      return;
     }
-    if (!pending) {
-      this.#pending = chunk;
-    } else {
-      const joined = new Uint8Array(size);
-      joined.set(pending);
-      joined.set(chunk, pending.length);
-      this.#pending = joined;
+    let start = 0;
+    for (let end = chunk.indexOf(NEWLINE); end !== -1 && this.#reading;) {
+      this.#deliver(this.#lineEndingWith(chunk.subarray(start, end)));
+      start = end + 1;
+      end = chunk.indexOf(NEWLINE, start);
     }
-    return true;
+    if (start < chunk.length && this.#reading) {
+      this.#pending.push(chunk.subarray(start));
+      this.#pendingSize += chunk.length - start;
+    }
   }
 
-  #deliverLines(): void {
-    for (;;) {
-      const pending = this.#pending;
-      const end = pending?.indexOf(NEWLINE) ?? -1;
-      if (!pending || end === -1) return;
-      const line = this.#decoder.decode(pending.subarray(0, end)).replace(/\r$/, "");
-      this.#pending = end + 1 < pending.length ? pending.subarray(end + 1) : undefined;
-      try {
-        this.onmessage?.(deserializeMessage(line));
-      } catch (error) {
-        this.onerror?.(asError(error));
-      }
+  #lineEndingWith(tail: Uint8Array): string {
+    if (this.#pending.length === 0) return this.#decoder.decode(tail);
+    const line = new Uint8Array(this.#pendingSize + tail.length);
+    let offset = 0;
+    for (const part of [...this.#pending, tail]) {
+      line.set(part, offset);
+      offset += part.length;
+    }
+    this.#pending = [];
+    this.#pendingSize = 0;
+    return this.#decoder.decode(line);
+  }
+
+  #deliver(line: string): void {
+    try {
+      this.onmessage?.(deserializeMessage(line.replace(/\r$/, "")));
+    } catch (error) {
+      this.onerror?.(asError(error));
     }
   }
 }
