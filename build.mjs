@@ -173,11 +173,18 @@ await build({
   define: { MCP_PODMAN_VERSION: JSON.stringify(version) },
   plugins: [runPacked, compiledOnFirstUse, packagesCompiledOnFirstUse, withoutAjv],
   banner: {
-    // Deno runs a copy outside any package as an ES module, where require() is not given.
-    js: '#!/usr/bin/env node\nvar require = typeof require === "function" ? require : process.getBuiltinModule("node:module").createRequire(process.cwd() + "/");',
+    // As an ES module (on Deno) no require() is given. The bundle requires only
+    // Node built-ins, and only when it needs one: a start over stdio on Deno
+    // requires none, so it loads nothing of Deno's Node compatibility layer.
+    js: [
+      "#!/usr/bin/env node",
+      'var require = typeof require === "function" ? require : (id) => process.getBuiltinModule(id) ?? (() => { throw new Error(`Cannot find module ${id}`); })();',
+    ].join("\n"),
   },
 });
-// The repository's package.json says "module"; the bundle in dist/ is CommonJS.
-writeFileSync("dist/package.json", '{ "type": "commonjs" }\n');
+// The repository's package.json says "module". A package.json that names no
+// type makes the bundle in dist/ what a copy outside any package is: CommonJS
+// on Node, an ES module on Deno.
+writeFileSync("dist/package.json", "{}\n");
 
 console.log(`${outfile}: ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);

@@ -1,3 +1,4 @@
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { ConfigEnvironment, RuntimeServices } from "../contracts.js";
 import type { Config } from "../config/config.js";
@@ -59,6 +60,8 @@ export interface HostAdapter {
   /** Starts the telemetry SDK when something will read it. */
   startTelemetry(config: Config, version: string): Promise<HostTelemetry | undefined>;
   onShutdownSignal(handler: (signal: ShutdownSignal) => void): void;
+  /** MCP over this process's stdin and stdout. */
+  stdioTransport(): Transport;
   /** The end of stdin, where the runtime reports it: the stdio client went away. */
   onStdinEnd?(handler: () => void): void;
   listen(options: ListenOptions): Promise<HttpListener>;

@@ -1,23 +1,32 @@
 import { denoSocketConnect } from "./socket-connect.js";
 import type { SocketFetch } from "../../core/contracts.js";
 import type { HostAdapter } from "../../core/host/adapter.js";
+import { StdioBytesTransport } from "../../core/host/transports/stdio-bytes.js";
 import type { DenoApi } from "./api.js";
 import { denoHostFiles, denoResolveHostPath, exists } from "./files.js";
 import { denoProbeTcp } from "./probe-tcp.js";
+import { denoStdio } from "./stdio.js";
 import { denoUpgradeWebSocket } from "./websocket.js";
 
 declare const Deno: DenoApi;
 
 const encoder = new TextEncoder();
 
+/** The client is made on the first request: a start that never reaches Podman makes none. */
 function unixSocketFetch(path: string): SocketFetch {
-  const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
-  return (url, init) => fetch(url, { ...init, client } as RequestInit);
+  let client: unknown;
+  return (url, init) => {
+    client ??= Deno.createHttpClient({ proxy: { transport: "unix", path } });
+    return fetch(url, { ...init, client } as RequestInit);
+  };
 }
 
 /**
  * Runs the server on Deno. Deno's built-in OpenTelemetry (OTEL_DENO=true)
  * picks up the core's @opentelemetry/api calls, so no SDK is loaded here.
+ * Stdio is read and written with Deno's own calls, not the SDK's transport
+ * over process.stdin: a start over stdio loads none of Deno's Node
+ * compatibility layer.
  */
 export function denoAdapter(): HostAdapter {
   return {
@@ -53,6 +62,7 @@ export function denoAdapter(): HostAdapter {
       const { startPullMetrics } = await import("./pull-metrics.js");
       return { metricsText: startPullMetrics() };
     },
+    stdioTransport: () => new StdioBytesTransport(denoStdio()),
     onShutdownSignal(handler) {
       Deno.addSignalListener("SIGTERM", () => handler("SIGTERM"));
       Deno.addSignalListener("SIGINT", () => handler("SIGINT"));

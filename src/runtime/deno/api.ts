@@ -50,6 +50,7 @@ export interface DenoApi {
     response: Response;
   };
   addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
+  stdin: { read(buffer: Uint8Array): Promise<number | null>; close(): void };
   stderr: { writeSync(bytes: Uint8Array): number };
   stdout: { writeSync(bytes: Uint8Array): number };
 }

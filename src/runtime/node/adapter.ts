@@ -1,3 +1,4 @@
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { unixSocketConnect } from "./socket-connect.js";
 import { nodeProbeTcp } from "./probe-tcp.js";
 import { existsSync, openSync, readFileSync, writeSync } from "node:fs";
@@ -58,6 +59,7 @@ export function nodeAdapter(argv: string[]): HostAdapter {
       process.on("SIGTERM", handler);
       process.on("SIGINT", handler);
     },
+    stdioTransport: () => new StdioServerTransport(),
     onStdinEnd: (handler) => void process.stdin.on("end", handler),
     async listen(options) {
       const { listenHttp } = await import("./http-listener.js");

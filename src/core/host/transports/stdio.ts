@@ -1,4 +1,3 @@
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { FULL_ACCESS } from "../../mcp/access.js";
 import type { ServeTransport } from "./transport.js";
 
@@ -11,7 +10,7 @@ export const serveStdio: ServeTransport = async ({
   startupFields,
 }) => {
   const server = core.createServer(FULL_ACCESS);
-  await core.connect(server, new StdioServerTransport());
+  await core.connect(server, adapter.stdioTransport());
   logger.info("serving MCP over stdio", { socket: config.socket, ...startupFields });
   return {
     async stop() {

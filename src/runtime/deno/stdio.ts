@@ -1,0 +1,29 @@
+import type { StdioBytes } from "../../core/host/transports/stdio-bytes.js";
+import type { DenoApi } from "./api.js";
+
+declare const Deno: DenoApi;
+
+/** Node reads stdin 64 KiB at a time. */
+const READ_SIZE = 64 * 1024;
+
+/**
+ * Deno's stdin and stdout read and written directly: Deno.stdin.readable
+ * would load Deno's Web streams before the first message, which an answer
+ * to `initialize` does not need.
+ */
+export function denoStdio(): StdioBytes {
+  const buffer = new Uint8Array(READ_SIZE);
+  return {
+    async read() {
+      const length = await Deno.stdin.read(buffer);
+      return length === null ? null : buffer.slice(0, length);
+    },
+    stopReading: () => Deno.stdin.close(),
+    write(bytes) {
+      // A write may take only part of the bytes.
+      for (let offset = 0; offset < bytes.length;) {
+        offset += Deno.stdout.writeSync(bytes.subarray(offset));
+      }
+    },
+  };
+}
