@@ -30,7 +30,11 @@ function pipe() {
     stopReading: () => {
       stopped = true;
     },
-    write: (bytes) => void written.push(decoder.decode(bytes)),
+    write: async (bytes) => {
+      // A slow stdout: the first message written takes longest.
+      await new Promise((resolve) => setTimeout(resolve, written.length === 0 ? 20 : 0));
+      written.push(decoder.decode(bytes));
+    },
   };
   return {
     stdio,
@@ -116,10 +120,12 @@ describe("StdioBytesTransport", () => {
     expect(stdin.messages).toEqual([]);
   });
 
-  it("writes each message as one line", async () => {
+  it("writes each message as one line, in the order sent, however long a write takes", async () => {
     const stdin = transportOverPipe();
-    await stdin.transport.send(ping(6));
-    expect(stdin.written).toEqual([line(ping(6))]);
+    const sent = [stdin.transport.send(ping(6)), stdin.transport.send(ping(8))];
+    expect(stdin.written).toEqual([]);
+    await Promise.all(sent);
+    expect(stdin.written).toEqual([line(ping(6)), line(ping(8))]);
   });
 
   it("starts once, is not closed by the end of stdin, and delivers nothing once closed", async () => {

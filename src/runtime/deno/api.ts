@@ -52,5 +52,5 @@ export interface DenoApi {
   addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
   stdin: { read(buffer: Uint8Array): Promise<number | null>; close(): void };
   stderr: { writeSync(bytes: Uint8Array): number };
-  stdout: { writeSync(bytes: Uint8Array): number };
+  stdout: { writeSync(bytes: Uint8Array): number; write(bytes: Uint8Array): Promise<number> };
 }

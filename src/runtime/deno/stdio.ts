@@ -19,10 +19,11 @@ export function denoStdio(): StdioBytes {
       return length === null ? null : buffer.slice(0, length);
     },
     stopReading: () => Deno.stdin.close(),
-    write(bytes) {
-      // A write may take only part of the bytes.
+    // Asynchronous, so that a client slow to read holds up only what is
+    // written after, never the event loop. A write may take part of the bytes.
+    async write(bytes) {
       for (let offset = 0; offset < bytes.length;) {
-        offset += Deno.stdout.writeSync(bytes.subarray(offset));
+        offset += await Deno.stdout.write(bytes.subarray(offset));
       }
     },
   };

@@ -14,8 +14,8 @@ export interface StdioBytes {
   read(): Promise<Uint8Array | null>;
   /** Stops reading stdin: a read still pending may end either way, and is ignored. */
   stopReading(): void;
-  /** Writes all of the bytes to stdout before it returns. */
-  write(bytes: Uint8Array): void;
+  /** Writes all of the bytes to stdout; settles once they are written. */
+  write(bytes: Uint8Array): Promise<void>;
 }
 
 /**
@@ -40,6 +40,8 @@ export class StdioBytesTransport implements Transport {
   /** What was read after the last newline, as it came. */
   #pending: Uint8Array[] = [];
   #pendingSize = 0;
+  /** The last write: each message goes out after the one before it. */
+  #written: Promise<void> = Promise.resolve();
 
   constructor(stdio: StdioBytes, maxBufferSize = STDIO_DEFAULT_MAX_BUFFER_SIZE) {
     this.#stdio = stdio;
@@ -52,10 +54,14 @@ export class StdioBytesTransport implements Transport {
     void this.#readUntilEnd();
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
-    this.#stdio.write(this.#encoder.encode(serializeMessage(message)));
+  send(message: JSONRPCMessage): Promise<void> {
+    const bytes = this.#encoder.encode(serializeMessage(message));
+    const write = () => this.#stdio.write(bytes);
+    this.#written = this.#written.then(write, write);
+    return this.#written;
   }
 
+  /** Stops reading, and settles once what was sent has been written. */
   async close(): Promise<void> {
     if (this.#reading) {
       this.#reading = false;
@@ -63,6 +69,7 @@ export class StdioBytesTransport implements Transport {
     }
     this.#pending = [];
     this.#pendingSize = 0;
+    await this.#written.catch(() => undefined);
     this.onclose?.();
   }
 
