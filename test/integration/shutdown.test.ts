@@ -1,7 +1,11 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   PodmanDirect,
+  bundleCommand,
+  socketUrl,
   type RunningServer,
   callOk,
   connectHttp,
@@ -191,6 +195,43 @@ describe("graceful shutdown", () => {
     } else {
       expect(containers).toEqual([`${project}-a-1:running`, `${project}-b-1:running`]);
       expect(networks).toEqual([`${project}_default`]);
+    }
+  });
+
+  it("shuts down as on SIGHUP when the stdio client closes stdin during a call, and exits 0", async () => {
+    const name = podman.track(uniqueName("stdin-end"));
+    const command = bundleCommand(["--stdio", "--socket", socketUrl(), "--shutdown-timeout", "1"]);
+    const child = spawn(command.command, command.args, { stdio: ["pipe", "pipe", "pipe"] });
+    const stderr: string[] = [];
+    createInterface({ input: child.stderr }).on("line", (line) => stderr.push(line));
+    const answers = new Map<number, unknown>();
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const message = JSON.parse(line) as { id?: number };
+      if (typeof message.id === "number") answers.set(message.id, message);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    const callTool = (id: number, tool: string, args: object) =>
+      send({ jsonrpc: "2.0", id, method: "tools/call", params: { name: tool, arguments: args } });
+    try {
+      send(initializeRequest("stdin-end"));
+      send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      callTool(2, "podman_run", {
+        image: testEnv().PODMAN_TEST_IMAGE,
+        name,
+        command: ["sleep", "600"],
+      });
+      await expect.poll(() => answers.has(2), { timeout: 30_000 }).toBe(true);
+      callTool(3, "podman_exec", { name, command: ["sleep", "60"] });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const closed = performance.now();
+      child.stdin.end();
+      expect(await exited).toBe(0);
+      expect(performance.now() - closed).toBeLessThan(20_000);
+      const shutdown = stderr.find((line) => line.includes("shutting down"));
+      expect(shutdown, stderr.join("\n")).toContain("SIGHUP");
+    } finally {
+      child.kill("SIGKILL");
     }
   });
 

@@ -29,6 +29,7 @@ function unixSocketFetch(path: string): SocketFetch {
  * compatibility layer.
  */
 export function denoAdapter(): HostAdapter {
+  const stdio = denoStdio();
   return {
     runtimeName: "deno",
     configEnvironment: () => ({
@@ -62,7 +63,8 @@ export function denoAdapter(): HostAdapter {
       const { startPullMetrics } = await import("./pull-metrics.js");
       return { metricsText: startPullMetrics() };
     },
-    stdioTransport: () => new StdioBytesTransport(denoStdio()),
+    stdioTransport: () => new StdioBytesTransport(stdio),
+    onStdinEnd: (handler) => stdio.onEnd(handler),
     onShutdownSignal(handler) {
       Deno.addSignalListener("SIGTERM", () => handler("SIGTERM"));
       Deno.addSignalListener("SIGINT", () => handler("SIGINT"));

@@ -11,13 +11,16 @@ const READ_SIZE = 64 * 1024;
  * would load Deno's Web streams before the first message, which an answer
  * to `initialize` does not need.
  */
-export function denoStdio(): StdioBytes {
+export function denoStdio(): StdioBytes & { onEnd(handler: () => void): void } {
   const buffer = new Uint8Array(READ_SIZE);
+  const endHandlers: (() => void)[] = [];
   return {
     async read() {
       const length = await Deno.stdin.read(buffer);
+      if (length === null) for (const handler of endHandlers) handler();
       return length === null ? null : buffer.slice(0, length);
     },
+    onEnd: (handler) => void endHandlers.push(handler),
     stopReading: () => Deno.stdin.close(),
     // Asynchronous, so that a client slow to read holds up only what is
     // written after, never the event loop. A write may take part of the bytes.
