@@ -14,7 +14,8 @@ export interface HostTelemetry {
 export interface ListenOptions {
   host: string;
   port: number;
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** `env` is what the runtime binds to the request (its WebSocket upgrade reads it). */
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   tls: { cert: string; key: string } | undefined;
   /** With --ws: hands the runtime's upgrade helper to the app, before the listener serves. */
   serveWebSocket: ((upgrade: UpgradeWebSocket) => void) | undefined;

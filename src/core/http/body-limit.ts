@@ -12,17 +12,20 @@ const DRAIN_MS = 2000;
  */
 export function limitBody(maxBytes: number, refuse: (c: Context) => Response): MiddlewareHandler {
   return async (c, next) => {
-    const body = c.req.raw.body;
+    const { raw } = c.req;
+    // A GET or HEAD request has no body in the Fetch API.
+    if (raw.method === "GET" || raw.method === "HEAD") return next();
+    const announced = raw.headers.get("content-length");
+    const framedByLength = announced !== null && !raw.headers.has("transfer-encoding");
+    // The body stream is left alone when it need not be read: on Node, making
+    // it builds a second, full Request for every call.
+    if (framedByLength && !(Number(announced) > maxBytes)) return next();
+    const body = raw.body;
     if (!body) return next();
-    const announced = c.req.raw.headers.get("content-length");
     const reader = body.getReader();
-    if (announced !== null && !c.req.raw.headers.has("transfer-encoding")) {
-      if (Number(announced) > maxBytes) {
-        await drain(reader, 0, maxBytes * 2);
-        return refuse(c);
-      }
-      reader.releaseLock();
-      return next();
+    if (framedByLength) {
+      await drain(reader, 0, maxBytes * 2);
+      return refuse(c);
     }
     const chunks: Uint8Array[] = [];
     let size = 0;

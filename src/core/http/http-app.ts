@@ -3,6 +3,7 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { DEFAULT_MAX_REQUEST_BODY_SIZE } from "@modelcontextprotocol/sdk/server/requestBody.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { UpgradeWebSocket, WSEvents } from "hono/ws";
 import { type Access, FULL_ACCESS } from "../mcp/access.js";
@@ -144,7 +145,9 @@ export function createHttpApp({
         return jsonRpcError(c, 404, -32001, "Session not found: initialize a new one");
       }
       session.lastUsed = Date.now();
-      return session.transport.handleRequest(c.req.raw);
+      if (c.req.method !== "POST") return session.transport.handleRequest(c.req.raw);
+      const { request, parsedBody } = await readJsonBody(c.req.raw);
+      return session.transport.handleRequest(request, { parsedBody });
     }
     if (c.req.method !== "POST") {
       return jsonRpcError(c, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
@@ -310,6 +313,34 @@ function openSession(
   const session: Session = { server, transport, tokenId, lastUsed: Date.now() };
   transport.onclose = () => forget(transport.sessionId);
   return session;
+}
+
+/**
+ * The body of a POST, read whole and parsed here rather than by the SDK's
+ * transport, which reads it through a stream: on Node that stream costs a
+ * second, full Request per call. A body the transport must refuse (not JSON,
+ * or over its own size limit) goes to it as it came, so it answers exactly as
+ * it would have.
+ */
+async function readJsonBody(raw: Request): Promise<{ request: Request; parsedBody?: unknown }> {
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await raw.arrayBuffer();
+  } catch {
+    return { request: withBody(raw, null) };
+  }
+  if (bytes.byteLength <= DEFAULT_MAX_REQUEST_BODY_SIZE) {
+    try {
+      return { request: raw, parsedBody: JSON.parse(new TextDecoder().decode(bytes)) };
+    } catch {
+      // Not JSON: the transport says so in its own words.
+    }
+  }
+  return { request: withBody(raw, bytes) };
+}
+
+function withBody(raw: Request, body: ArrayBuffer | null): Request {
+  return new Request(raw.url, { method: raw.method, headers: raw.headers, body });
 }
 
 /** RFC 6455 allows 123 bytes of close reason; the messages here are ASCII. */
