@@ -64,15 +64,33 @@ export class PodmanClient {
     this.timeoutMs = options.timeoutMs;
   }
 
-  /** Sends a request; 2xx and 304 (not modified) come back, everything else throws. */
+  /**
+   * Sends a request; 2xx and 304 (not modified) come back, everything else
+   * throws. The time limit holds while the caller reads the body.
+   */
   async request(
     method: string,
     path: string,
     options: RequestOptions = {},
   ): Promise<PodmanResponse> {
+    return (await this.#open(method, path, options)).response;
+  }
+
+  /** Sends a request whose answer carries nothing to read; answers its status. */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<number> {
+    const { response, deadline } = await this.#open(method, path, options);
+    try {
+      await response.body?.cancel();
+      return response.status;
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #open(method: string, path: string, options: RequestOptions) {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const what = options.what ?? `${method} ${path}`;
-    const signal = combineSignals(options.signal, timeoutMs);
+    const deadline = new Deadline(options.signal, timeoutMs);
     let response: PodmanResponse;
     try {
       response = await tracePodmanRequest(method, path, this.socket, () =>
@@ -80,21 +98,19 @@ export class PodmanClient {
           method,
           headers: { ...requestHeaders(options.body), ...options.headers },
           body: encodeBody(options.body),
-          signal,
+          signal: deadline.signal,
         }),
       );
     } catch (error) {
-      throw this.translateFailure(error, options.signal, signal, what, timeoutMs);
+      deadline.clear();
+      throw this.translateFailure(error, options.signal, deadline.signal, what, timeoutMs);
     }
-    if (response.ok || response.status === 304) return response;
-    throw await errorFromResponse(response);
-  }
-
-  /** Sends a request whose answer carries nothing to read; answers its status. */
-  async send(method: string, path: string, options: RequestOptions = {}): Promise<number> {
-    const response = await this.request(method, path, options);
-    await response.body?.cancel();
-    return response.status;
+    if (response.ok || response.status === 304) return { response, deadline };
+    try {
+      throw await errorFromResponse(response);
+    } finally {
+      deadline.clear();
+    }
   }
 
   /** libpod's `.../exists` endpoints answer 204 when the object exists, 404 when not. */
@@ -115,7 +131,7 @@ export class PodmanClient {
   async hijack(method: string, path: string, options: HijackOptions): Promise<HijackedConnection> {
     const connect = this.#connect;
     if (!connect) throw new Error("this runtime supplies no raw socket connection to Podman");
-    const signal = combineSignals(options.signal, options.timeoutMs ?? this.timeoutMs);
+    const { signal } = new Deadline(options.signal, options.timeoutMs ?? this.timeoutMs);
     let hijacked: HijackedConnection;
     try {
       hijacked = await tracePodmanRequest(method, path, this.socket, () =>
@@ -138,9 +154,13 @@ export class PodmanClient {
   }
 
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.request(method, path, options);
-    const text = await this.readText(response, options, method, path);
-    return (text === "" ? undefined : JSON.parse(text)) as T;
+    const { response, deadline } = await this.#open(method, path, options);
+    try {
+      const text = await this.readText(response, options, method, path);
+      return (text === "" ? undefined : JSON.parse(text)) as T;
+    } finally {
+      deadline.clear();
+    }
   }
 
   /** Reads a body, keeping the timeout and cancellation semantics of the request. */
@@ -176,12 +196,34 @@ export class PodmanClient {
   }
 }
 
-function combineSignals(caller: AbortSignal | undefined, timeoutMs: number) {
-  const signals: AbortSignal[] = [];
-  if (caller) signals.push(caller);
-  if (timeoutMs > 0) signals.push(AbortSignal.timeout(timeoutMs));
-  if (signals.length === 0) return undefined;
-  return signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+/**
+ * A request's time limit, with the caller's cancellation. It is cleared once
+ * the answer is read: AbortSignal.timeout would fire for every request, read
+ * or not, and each firing (a DOMException, an abort event through every
+ * combined signal) costs CPU that calls made meanwhile wait for.
+ */
+class Deadline {
+  readonly signal: AbortSignal | undefined;
+  readonly #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(caller: AbortSignal | undefined, timeoutMs: number) {
+    if (timeoutMs <= 0) {
+      this.signal = caller;
+      return;
+    }
+    const expired = new AbortController();
+    this.#timer = setTimeout(
+      () => expired.abort(new DOMException("The operation timed out.", "TimeoutError")),
+      timeoutMs,
+    );
+    // Node: a limit left running (a body the caller streams) keeps no process alive.
+    (this.#timer as { unref?: () => void }).unref?.();
+    this.signal = caller ? AbortSignal.any([caller, expired.signal]) : expired.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
 }
 
 function encodeQuery(query: Query | undefined): string {
