@@ -66,28 +66,14 @@ export class PodmanClient {
 
   /**
    * Sends a request; 2xx and 304 (not modified) come back, everything else
-   * throws. The time limit holds while the caller reads the body.
+   * throws. The time limit holds until the caller has read or cancelled the
+   * body.
    */
   async request(
     method: string,
     path: string,
     options: RequestOptions = {},
   ): Promise<PodmanResponse> {
-    return (await this.#open(method, path, options)).response;
-  }
-
-  /** Sends a request whose answer carries nothing to read; answers its status. */
-  async send(method: string, path: string, options: RequestOptions = {}): Promise<number> {
-    const { response, deadline } = await this.#open(method, path, options);
-    try {
-      await response.body?.cancel();
-      return response.status;
-    } finally {
-      deadline.clear();
-    }
-  }
-
-  async #open(method: string, path: string, options: RequestOptions) {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const what = options.what ?? `${method} ${path}`;
     const deadline = new Deadline(options.signal, timeoutMs);
@@ -105,12 +91,16 @@ export class PodmanClient {
       deadline.clear();
       throw this.translateFailure(error, options.signal, deadline.signal, what, timeoutMs);
     }
-    if (response.ok || response.status === 304) return { response, deadline };
-    try {
-      throw await errorFromResponse(response);
-    } finally {
-      deadline.clear();
-    }
+    const read = clearedOnceRead(response, deadline);
+    if (response.ok || response.status === 304) return read;
+    throw await errorFromResponse(read);
+  }
+
+  /** Sends a request whose answer carries nothing to read; answers its status. */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<number> {
+    const response = await this.request(method, path, options);
+    await response.body?.cancel();
+    return response.status;
   }
 
   /** libpod's `.../exists` endpoints answer 204 when the object exists, 404 when not. */
@@ -154,13 +144,9 @@ export class PodmanClient {
   }
 
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const { response, deadline } = await this.#open(method, path, options);
-    try {
-      const text = await this.readText(response, options, method, path);
-      return (text === "" ? undefined : JSON.parse(text)) as T;
-    } finally {
-      deadline.clear();
-    }
+    const response = await this.request(method, path, options);
+    const text = await this.readText(response, options, method, path);
+    return (text === "" ? undefined : JSON.parse(text)) as T;
   }
 
   /** Reads a body, keeping the timeout and cancellation semantics of the request. */
@@ -198,9 +184,9 @@ export class PodmanClient {
 
 /**
  * A request's time limit, with the caller's cancellation. It is cleared once
- * the answer is read: AbortSignal.timeout would fire for every request, read
- * or not, and each firing (a DOMException, an abort event through every
- * combined signal) costs CPU that calls made meanwhile wait for.
+ * the answer is read (clearedOnceRead): AbortSignal.timeout would fire for
+ * every request, read or not, and each firing (a DOMException, an abort event
+ * through every combined signal) costs CPU that calls made meanwhile wait for.
  */
 class Deadline {
   readonly signal: AbortSignal | undefined;
@@ -224,6 +210,45 @@ class Deadline {
   clear(): void {
     clearTimeout(this.#timer);
   }
+}
+
+/**
+ * The response, with its deadline cleared once its text is read, or its body
+ * read to the end, cancelled or failed. The body is wrapped only when a
+ * caller asks for it, as the runtimes make it only then.
+ */
+function clearedOnceRead(response: PodmanResponse, deadline: Deadline): PodmanResponse {
+  let body: ReadableStream<Uint8Array> | null | undefined;
+  return {
+    status: response.status,
+    ok: response.ok,
+    get body() {
+      body ??= response.body && clearedAtEnd(response.body, deadline);
+      return body;
+    },
+    text: () => response.text().finally(() => deadline.clear()),
+  };
+}
+
+function clearedAtEnd(body: ReadableStream<Uint8Array>, deadline: Deadline) {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (!done) return controller.enqueue(value);
+        deadline.clear();
+        controller.close();
+      } catch (error) {
+        deadline.clear();
+        throw error;
+      }
+    },
+    cancel(reason) {
+      deadline.clear();
+      return reader.cancel(reason);
+    },
+  });
 }
 
 function encodeQuery(query: Query | undefined): string {
