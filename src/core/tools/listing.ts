@@ -75,11 +75,12 @@ function listedSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
     override({ zodSchema, jsonSchema }) {
       const shared = io === "output" ? sharedShapes.get(zodSchema) : undefined;
       const shown = listedNotations.get(zodSchema);
-      if (shared) defs[shared] = { ...jsonSchema };
-      else if (!shown) return;
-      for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
-      if (shared) jsonSchema.$ref = `#/$defs/${shared}`;
-      else Object.assign(jsonSchema, listedNotation(shown as z.ZodType, io));
+      if (shared) {
+        defs[shared] = { ...jsonSchema };
+        replace(jsonSchema, { $ref: `#/$defs/${shared}` });
+      } else if (shown) {
+        replace(jsonSchema, listedNotation(shown, io));
+      }
     },
   });
   if (io === "input") return eachSubschema(emitted, compactInput);
@@ -87,6 +88,11 @@ function listedSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   if (Object.keys(defs).length === 0) return listed;
   const shapes = Object.entries(defs).map(([name, def]) => [name, eachSubschema(def, outputShape)]);
   return { ...listed, $defs: Object.fromEntries(shapes) };
+}
+
+function replace(node: JsonSchema, by: JsonSchema): void {
+  for (const key of Object.keys(node)) delete node[key];
+  Object.assign(node, by);
 }
 
 function listedNotation(shown: z.ZodType, io: "input" | "output"): JsonSchema {
